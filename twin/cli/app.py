@@ -11,6 +11,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
+
+
+@app.callback()
+def _twin() -> None:
+    """Smart water network digital twin: networks, simulation, feeds, detection, water loss."""
 err_console = Console(stderr=True)
 
 
