@@ -19,7 +19,7 @@ def main() -> None:
     Bad input of any command (an unknown network, an unreadable file, a bad value) ends in a
     one-paragraph error and exit status 2, never a traceback.
     """
-    import click
+    import typer
     from rich.markup import escape
 
     from twin.cli.app import err_console
@@ -27,10 +27,10 @@ def main() -> None:
     _register_commands()
     try:
         code = app(standalone_mode=False)
-    except click.ClickException as error:  # usage errors: Click's own message and status
+    except typer.TyperException as error:  # usage errors: Typer's own message and status
         error.show()
-        raise SystemExit(error.exit_code) from None
-    except click.exceptions.Abort:
+        raise SystemExit(getattr(error, "exit_code", 2)) from None
+    except typer.Abort:
         err_console.print("aborted")
         raise SystemExit(1) from None
     except (ValueError, KeyError, LookupError, FileNotFoundError) as error:

@@ -206,6 +206,14 @@ class HydraulicEngine:
         self.junction_ids: list[str] = list(self._consumer_junctions)
         self.tank_ids = [n for n, t in zip(self.node_ids, types, strict=True) if t == tk.TANK]
         self.reservoir_ids = [n for n, t in zip(self.node_ids, types, strict=True) if t == tk.RESERVOIR]
+        ends = [tk.getlinknodes(project.handle, i) for i in range(1, len(self.link_ids) + 1)]
+        self.link_nodes: list[tuple[str, str]] = [
+            (self.node_ids[a - 1], self.node_ids[b - 1]) for a, b in ends
+        ]
+        self.pump_ids = [
+            k for i, k in enumerate(self.link_ids, start=1)
+            if tk.getlinktype(project.handle, i) == tk.PUMP
+        ]
         self._junction_index = np.array([project.node_index(j) for j in self.junction_ids])
         self._tank_positions = np.flatnonzero(types == tk.TANK)
         self._elevation = project.node_values(tk.ELEVATION)
@@ -334,6 +342,11 @@ class HydraulicEngine:
     def leaks(self) -> tuple[Leak, ...]:
         """The leaks of the run, with their current sizes and profiles."""
         return tuple(self._leaks)
+
+    def leak_node(self, leak_id: str) -> str:
+        """The node a leak flows out of: its junction, or the node that splits its pipe."""
+        leak = self._leaks[self._leak_position(leak_id)]
+        return leak.site if leak.on == "junction" else leak.leak_id
 
     def resize_leak(self, leak_id: str, diameter_m: float) -> None:
         """Give a leak another full-size diameter (m) from the next step on."""
