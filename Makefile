@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/twin simulate L-TOWN --days 2 --leak p257:20:6 --out runs/demo/sensors.csv
+	@echo "Results are in runs/demo/. To look at them: $(BIN)/python app.py runs/demo/sensors.csv (http://127.0.0.1:8050)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

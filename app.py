@@ -28,11 +28,15 @@ def create_app(recording_file: Path) -> Dash:
     else:
         recording = pd.read_csv(recording_file, index_col="Timestamp", parse_dates=True)
     app = Dash(__name__, title="twin")
-    app.layout = html.Div([
-        html.H3(f"Recorded run: {recording_file.name}"),
-        dcc.Dropdown(list(recording.columns), list(recording.columns[:3]), multi=True, id="sensors"),
-        dcc.Graph(id="series"),
-    ])
+    app.layout = html.Div(
+        [
+            html.H3(f"Recorded run: {recording_file.name}"),
+            dcc.Dropdown(
+                list(recording.columns), list(recording.columns[:3]), multi=True, id="sensors"
+            ),
+            dcc.Graph(id="series"),
+        ]
+    )
 
     @app.callback(Output("series", "figure"), Input("sensors", "value"))
     def show(columns: list[str] | None):

@@ -38,8 +38,12 @@ def best(repeats: int, run) -> float:
 def engine_week(name: str, days: float, demands: bool = False) -> None:
     """Step ``days`` at 5 minutes reading all node pressures (and setting demands if asked)."""
     n_steps = int(days * DAY / STEP_S)
-    with HydraulicEngine(name, step_s=STEP_S, duration_s=n_steps * STEP_S,
-                         demands="arrays" if demands else "patterns") as engine:
+    with HydraulicEngine(
+        name,
+        step_s=STEP_S,
+        duration_s=n_steps * STEP_S,
+        demands="arrays" if demands else "patterns",
+    ) as engine:
         base = np.full(len(engine.junction_ids), 1e-4)
         total = 0.0
         for _ in range(n_steps):
@@ -71,18 +75,28 @@ def compare(name: str, week_days: float, wntr_days: float, repeats: int, tmp: Pa
     engine_demands = best(repeats, lambda: engine_week(name, week_days, True)) / steps_week * 1e3
     epanet = best(repeats, lambda: epanet_simulator(name, week_days, tmp)) / steps_week * 1e3
     pure = best(1, lambda: wntr_simulator(name, wntr_days)) / steps_wntr * 1e3
-    return {"engine": engine, "engine+demands": engine_demands, "epanet": epanet, "wntr": pure,
-            "week_days": week_days, "wntr_days": wntr_days}
+    return {
+        "engine": engine,
+        "engine+demands": engine_demands,
+        "epanet": epanet,
+        "wntr": pure,
+        "week_days": week_days,
+        "wntr_days": wntr_days,
+    }
 
 
 def report(name: str, r: dict) -> None:
     print(f"\n{name}: {r['week_days']:g} days at {STEP_S} s, per step (best of repeats)")
     print(f"  engine, all node pressures read   {r['engine']:8.3f} ms")
     print(f"  engine, + setting every demand    {r['engine+demands']:8.3f} ms")
-    print(f"  WNTR EpanetSimulator ({r['week_days']:g} d)     {r['epanet']:8.3f} ms   "
-          f"engine is {r['epanet'] / r['engine']:6.1f}x faster")
-    print(f"  WNTR WNTRSimulator ({r['wntr_days']:g} d)     {r['wntr']:8.3f} ms   "
-          f"engine is {r['wntr'] / r['engine']:6.1f}x faster")
+    print(
+        f"  WNTR EpanetSimulator ({r['week_days']:g} d)     {r['epanet']:8.3f} ms   "
+        f"engine is {r['epanet'] / r['engine']:6.1f}x faster"
+    )
+    print(
+        f"  WNTR WNTRSimulator ({r['wntr_days']:g} d)     {r['wntr']:8.3f} ms   "
+        f"engine is {r['wntr'] / r['engine']:6.1f}x faster"
+    )
 
 
 def size_table(repeats: int) -> None:
@@ -93,7 +107,9 @@ def size_table(repeats: int) -> None:
     print(f"  {'network':<18} {'junctions':>9} {'ms/step':>8} {'us/junction':>11}")
     for row in catalogue().itertuples():
         cost = best(repeats, lambda n=row.name: engine_week(n, 1.0)) / (DAY / STEP_S) * 1e3
-        print(f"  {row.name:<18} {row.junctions:>9,} {cost:>8.3f} {cost * 1e3 / row.junctions:>11.2f}")
+        print(
+            f"  {row.name:<18} {row.junctions:>9,} {cost:>8.3f} {cost * 1e3 / row.junctions:>11.2f}"
+        )
 
 
 def main() -> None:

@@ -8,8 +8,14 @@ from app import create_app, sensor_figure
 def test_sensor_figure_has_one_line_per_chosen_sensor():
     """Two chosen sensors give two traces over the recording's times."""
     index = pd.date_range("2018-01-01", periods=4, freq="5min", name="Timestamp")
-    frame = pd.DataFrame({"pressure n1 [m]": [1, 2, 3, 4], "flow p1 [m3/h]": [5, 6, 7, 8],
-                          "level T1 [m]": [1, 1, 1, 1]}, index=index)
+    frame = pd.DataFrame(
+        {
+            "pressure n1 [m]": [1, 2, 3, 4],
+            "flow p1 [m3/h]": [5, 6, 7, 8],
+            "level T1 [m]": [1, 1, 1, 1],
+        },
+        index=index,
+    )
     figure = sensor_figure(frame, ["pressure n1 [m]", "flow p1 [m3/h]"])
     assert [trace.name for trace in figure.data] == ["pressure n1 [m]", "flow p1 [m3/h]"]
     assert len(figure.data[0].x) == 4

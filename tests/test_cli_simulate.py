@@ -13,15 +13,20 @@ from twin.network.sensors import SensorLayoutError, read_sensor_layout
 
 
 def twin(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from twin.cli import main; main()", *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", "from twin.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_simulate_writes_battledim_sensors_and_leak_truth(tmp_path):
     """Two hours of L-Town: 25 rows of its 119 BattLeDIM sensors and the leak's outflow."""
     out = tmp_path / "sensors.csv"
-    result = twin("simulate", "L-TOWN", "--days", str(2 / 24), "--leak", "p257:20:1",
-                  "--out", str(out))
+    result = twin(
+        "simulate", "L-TOWN", "--days", str(2 / 24), "--leak", "p257:20:1", "--out", str(out)
+    )
     assert result.returncode == 0, result.stderr
     sensors = pd.read_csv(out, index_col="Timestamp", parse_dates=True)
     assert sensors.shape == (25, 119)
@@ -36,7 +41,10 @@ def test_simulate_writes_battledim_sensors_and_leak_truth(tmp_path):
 def test_simulate_parquet_output_matches_csv(tmp_path):
     """The same run written as Parquet holds the same numbers."""
     for name in ("a.csv", "a.parquet"):
-        assert twin("simulate", "Net1", "--days", "0.25", "--out", str(tmp_path / name)).returncode == 0
+        assert (
+            twin("simulate", "Net1", "--days", "0.25", "--out", str(tmp_path / name)).returncode
+            == 0
+        )
     csv = pd.read_csv(tmp_path / "a.csv", index_col="Timestamp", parse_dates=True)
     parquet = pd.read_parquet(tmp_path / "a.parquet")
     pd.testing.assert_frame_equal(csv, parquet, check_exact=False, rtol=1e-5, check_freq=False)
@@ -102,6 +110,14 @@ def test_layout_with_unknown_element_is_refused(tmp_path):
     """A layout naming a node the network does not have is refused before any step."""
     layout_file = tmp_path / "layout.csv"
     layout_file.write_text("sensor_type,element_id\npressure,n999999\n")
-    result = twin("simulate", "L-TOWN", "--days", "0.01", "--sensors", str(layout_file),
-                  "--out", str(tmp_path / "s.csv"))
+    result = twin(
+        "simulate",
+        "L-TOWN",
+        "--days",
+        "0.01",
+        "--sensors",
+        str(layout_file),
+        "--out",
+        str(tmp_path / "s.csv"),
+    )
     assert result.returncode == 2 and "n999999" in result.stderr

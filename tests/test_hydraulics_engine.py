@@ -43,9 +43,7 @@ def supplied_nodes(wn: wntr.network.WaterNetworkModel, status: pd.Series) -> set
     graph = nx.Graph()
     graph.add_nodes_from(wn.node_name_list)
     graph.add_edges_from(
-        (link.start_node_name, link.end_node_name)
-        for name, link in wn.links()
-        if status[name] != 0
+        (link.start_node_name, link.end_node_name) for name, link in wn.links() if status[name] != 0
     )
     sources = wn.reservoir_name_list + wn.tank_name_list
     return set().union(*(nx.node_connected_component(graph, s) for s in sources))
@@ -83,10 +81,7 @@ def compare(name: str, tmp, hours: int = HOURS) -> tuple[float, float, int]:
 
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(n, marks=pytest.mark.slow) if n in LARGE else n
-        for n in available_networks()
-    ],
+    [pytest.param(n, marks=pytest.mark.slow) if n in LARGE else n for n in available_networks()],
 )
 def test_leak_free_run_matches_wntr(name, tmp_path):
     """Pressures agree with WNTR within 1e-3 m and flows within 1e-6 m³/s over a day."""

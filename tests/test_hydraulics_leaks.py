@@ -85,7 +85,9 @@ def test_abrupt_leak_runs_from_its_start_in_the_engine():
 
 def test_resize_and_remove_a_leak_mid_run():
     """Resizing changes the outflow by the area ratio at the same pressure; removing stops it."""
-    with HydraulicEngine("Hanoi", leaks=[Leak("12", diameter_m=0.02, leak_id="a", on="junction")]) as engine:
+    with HydraulicEngine(
+        "Hanoi", leaks=[Leak("12", diameter_m=0.02, leak_id="a", on="junction")]
+    ) as engine:
         small = engine.step()
         engine.resize_leak("a", 0.04)
         large = engine.step()
@@ -111,10 +113,13 @@ def test_pipe_leak_added_mid_run_matches_one_declared_from_the_start():
         engine.add_leak(leak)
         late = list(engine.run(72))
     assert sorted(engine.node_ids) == sorted(node_ids)
-    order = {"early": [node_ids.index(n) for n in ids_early], "late": [node_ids.index(n) for n in engine.node_ids]}
-    for phase, ours, theirs in [("early", s, r) for s, r in zip(early, reference[:72], strict=True)] + [
-        ("late", s, r) for s, r in zip(late, reference[72:], strict=True)
-    ]:
+    order = {
+        "early": [node_ids.index(n) for n in ids_early],
+        "late": [node_ids.index(n) for n in engine.node_ids],
+    }
+    for phase, ours, theirs in [
+        ("early", s, r) for s, r in zip(early, reference[:72], strict=True)
+    ] + [("late", s, r) for s, r in zip(late, reference[72:], strict=True)]:
         assert ours.time_s == theirs.time_s
         np.testing.assert_allclose(ours.tank_level, theirs.tank_level, atol=1e-4)
         np.testing.assert_allclose(ours.pressure, theirs.pressure[order[phase]], atol=1e-3)

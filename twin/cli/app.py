@@ -16,6 +16,8 @@ console = Console()
 @app.callback()
 def _twin() -> None:
     """Smart water network digital twin: networks, simulation, feeds, detection, water loss."""
+
+
 err_console = Console(stderr=True)
 
 

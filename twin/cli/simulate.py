@@ -36,22 +36,35 @@ def parse_leak(spec: str, pipes: set[str], junctions: set[str]):
     try:
         diameter_mm, start_h, *rest = (float(x) for x in numbers)
     except ValueError:
-        raise ValueError(f"--leak {spec!r}: DIAMETER_MM and the hours must be numbers ({LEAK_FORMAT})") from None
+        raise ValueError(
+            f"--leak {spec!r}: DIAMETER_MM and the hours must be numbers ({LEAK_FORMAT})"
+        ) from None
     if site in pipes:
         on = "pipe"
     elif site in junctions:
         on = "junction"
     else:
-        raise ValueError(f"--leak {spec!r}: {site!r} is neither a pipe nor a junction of the network")
+        raise ValueError(
+            f"--leak {spec!r}: {site!r} is neither a pipe nor a junction of the network"
+        )
     if not 0 < diameter_mm < 2000:
-        raise ValueError(f"--leak {spec!r}: DIAMETER_MM must be between 0 and 2000 mm, got {diameter_mm}")
+        raise ValueError(
+            f"--leak {spec!r}: DIAMETER_MM must be between 0 and 2000 mm, got {diameter_mm}"
+        )
     hours = [start_h, *rest]
     if any(h < 0 for h in hours):
         raise ValueError(f"--leak {spec!r}: hours must be >= 0")
     peak = round(rest[0] * 3600) if len(rest) >= 1 else None
     end = round(rest[1] * 3600) if len(rest) >= 2 else None
-    return Leak(site, diameter_mm / 1000.0, start_s=round(start_h * 3600), peak_s=peak, end_s=end,
-                on=on, leak_id=f"leak_{site}"[:31])
+    return Leak(
+        site,
+        diameter_mm / 1000.0,
+        start_s=round(start_h * 3600),
+        peak_s=peak,
+        end_s=end,
+        on=on,
+        leak_id=f"leak_{site}"[:31],
+    )
 
 
 def write_table(frame, path: Path) -> None:
@@ -81,8 +94,10 @@ def simulate(
     start: Annotated[str, typer.Option(help="Wall-clock time of the start.")] = "2018-01-01 00:00",
     sensors: Annotated[
         Path | None,
-        typer.Option(help="Sensor layout CSV (sensor_type,element_id). Default: the network's "
-                     "own layout file if it has one, else every junction, source flow and tank."),
+        typer.Option(
+            help="Sensor layout CSV (sensor_type,element_id). Default: the network's "
+            "own layout file if it has one, else every junction, source flow and tank."
+        ),
     ] = None,
 ) -> None:
     """Simulate NETWORK with leaks and write its sensors' readings (true values, no noise).
@@ -105,14 +120,23 @@ def simulate(
     leaks = [parse_leak(s, set(wn.pipe_name_list), set(wn.junction_name_list)) for s in leak or []]
     with HydraulicEngine(inp, step_s=step, leaks=leaks) as engine:
         n_steps = int(days * 86400 // engine.step_s) + 1
-        engine.duration_s = max(engine.duration_s, (n_steps - 1) * engine.step_s)
-        layout = read_sensor_layout(sensors) if sensors else sidecar_layout(inp) or default_layout(engine)
-        with Progress("[progress.description]{task.description}", BarColumn(),
-                      "{task.completed}/{task.total} steps", TimeRemainingColumn(),
-                      console=console, transient=True) as bar:
+        layout = (
+            read_sensor_layout(sensors)
+            if sensors
+            else sidecar_layout(inp) or default_layout(engine)
+        )
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            "{task.completed}/{task.total} steps",
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
             task = bar.add_task(f"simulating {inp.stem}", total=n_steps)
-            recording = record_run(engine, layout, n_steps, origin,
-                                   on_step=lambda k: bar.update(task, completed=k))
+            recording = record_run(
+                engine, layout, n_steps, origin, on_step=lambda k: bar.update(task, completed=k)
+            )
     write_table(recording.sensors, out)
     leak_file = out.with_name(f"{out.stem}_leaks{out.suffix}")
     if leaks:
@@ -123,17 +147,23 @@ def simulate(
 def summarise(recording, out: Path, leak_file: Path | None, step_s: int) -> None:
     """Tell the user what was written and how much water the leaks lost."""
     frame = recording.sensors
-    console.print(f"wrote {out} ({len(frame)} steps x {frame.shape[1]} sensors, "
-                  f"{frame.index[0]} to {frame.index[-1]})")
+    console.print(
+        f"wrote {out} ({len(frame)} steps x {frame.shape[1]} sensors, "
+        f"{frame.index[0]} to {frame.index[-1]})"
+    )
     unbalanced = int((~recording.converged).sum())
     if unbalanced:
-        console.print(f"[yellow]warning:[/] {unbalanced} steps did not balance (see EPANET's "
-                      "trial limit); their values are EPANET's last iterate")
+        console.print(
+            f"[yellow]warning:[/] {unbalanced} steps did not balance (see EPANET's "
+            "trial limit); their values are EPANET's last iterate"
+        )
     if leak_file is None:
         return
     for column in recording.leaks:
         flow = recording.leaks[column]
         volume = float(flow.sum() * step_s / 3600.0)
-        console.print(f"{column.split(' ')[0]}: peak {flow.max():.2f} m3/h, "
-                      f"lost {volume:,.1f} m3 over the run")
+        console.print(
+            f"{column.split(' ')[0]}: peak {flow.max():.2f} m3/h, "
+            f"lost {volume:,.1f} m3 over the run"
+        )
     console.print(f"wrote {leak_file} (true leak outflows)")

@@ -153,7 +153,9 @@ class HydraulicEngine:
         self._consumer_junctions = project.junction_ids()
         for leak in leaks:
             if leak.on == "pipe":
-                project.split_pipe(leak.site, leak.position, leak.leak_id, f"{leak.site}.{leak.leak_id}"[:31])
+                project.split_pipe(
+                    leak.site, leak.position, leak.leak_id, f"{leak.site}.{leak.leak_id}"[:31]
+                )
         self.step_s = int(step_s or tk.gettimeparam(h, tk.HYDSTEP))
         if self.step_s <= 0:
             raise ValueError(f"step_s must be a positive number of seconds, got {self.step_s}")
@@ -190,10 +192,15 @@ class HydraulicEngine:
                     f"{self.inp_path.name}: {leak.site!r} is both a junction and a pipe; "
                     "say which with Leak(on='junction') or Leak(on='pipe')"
                 )
-            if (leak.on == "junction" and not at_junction) or (
-                leak.on == "pipe" and not on_link) or not (at_junction or on_link):
+            if (
+                (leak.on == "junction" and not at_junction)
+                or (leak.on == "pipe" and not on_link)
+                or not (at_junction or on_link)
+            ):
                 wanted = {"auto": "junction or pipe"}.get(leak.on, leak.on)
-                raise KeyError(f"{self.inp_path.name}: no {wanted} {leak.site!r} for {leak.leak_id}")
+                raise KeyError(
+                    f"{self.inp_path.name}: no {wanted} {leak.site!r} for {leak.leak_id}"
+                )
             if leak.on == "auto":
                 leak = replace(leak, on="junction" if at_junction else "pipe")
             settled.append(leak)
@@ -205,13 +212,16 @@ class HydraulicEngine:
         types = project.node_types()
         self.junction_ids: list[str] = list(self._consumer_junctions)
         self.tank_ids = [n for n, t in zip(self.node_ids, types, strict=True) if t == tk.TANK]
-        self.reservoir_ids = [n for n, t in zip(self.node_ids, types, strict=True) if t == tk.RESERVOIR]
+        self.reservoir_ids = [
+            n for n, t in zip(self.node_ids, types, strict=True) if t == tk.RESERVOIR
+        ]
         ends = [tk.getlinknodes(project.handle, i) for i in range(1, len(self.link_ids) + 1)]
         self.link_nodes: list[tuple[str, str]] = [
             (self.node_ids[a - 1], self.node_ids[b - 1]) for a, b in ends
         ]
         self.pump_ids = [
-            k for i, k in enumerate(self.link_ids, start=1)
+            k
+            for i, k in enumerate(self.link_ids, start=1)
             if tk.getlinktype(project.handle, i) == tk.PUMP
         ]
         self._junction_index = np.array([project.node_index(j) for j in self.junction_ids])
@@ -265,16 +275,21 @@ class HydraulicEngine:
     def _set_demands(self, h: object, junction_demands: npt.ArrayLike | None) -> None:
         if self._demand_source == "patterns":
             if junction_demands is not None:
-                raise EngineError("this engine takes demands from the file's patterns; open it "
-                                  "with demands='arrays' to set them each step")
+                raise EngineError(
+                    "this engine takes demands from the file's patterns; open it "
+                    "with demands='arrays' to set them each step"
+                )
             return
         if junction_demands is None:
-            raise EngineError("this engine was opened with demands='arrays': give step() the "
-                              f"demand of each of its {len(self.junction_ids)} junctions (m³/s)")
+            raise EngineError(
+                "this engine was opened with demands='arrays': give step() the "
+                f"demand of each of its {len(self.junction_ids)} junctions (m³/s)"
+            )
         values = np.asarray(junction_demands, dtype=float) / self._flow_correction
         if values.shape != (len(self.junction_ids),):
-            raise EngineError(f"junction_demands must have shape ({len(self.junction_ids)},), "
-                              f"got {values.shape}")
+            raise EngineError(
+                f"junction_demands must have shape ({len(self.junction_ids)},), got {values.shape}"
+            )
         # Inlined for performance: EPANET has no bulk setter, so call the raw SWIG function
         # (0.16 µs a call, 0.12 ms for L-Town's 782 junctions) and skip the Python wrapper.
         set_value, prop = _raw_toolkit.setnodevalue, tk.BASEDEMAND
@@ -307,7 +322,9 @@ class HydraulicEngine:
             converged=tk.getstatistic(h, tk.ITERATIONS) <= self._trials,
         )
 
-    def _leak_outflow(self, h: object, coefficients: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def _leak_outflow(
+        self, h: object, coefficients: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
         if not len(self._leaks):
             return np.zeros(0)
         tk.getnodevalues(h, tk.EMITTERFLOW, self._nodes["e"].buffer)
@@ -387,8 +404,9 @@ class HydraulicEngine:
             carried = carried_state(self._project, self.tank_ids, self.link_ids)
         self._project.close()
         self._workdir.cleanup()
-        self._open(leaks, start_s=time_s, step_s=self.step_s, duration_s=self.duration_s,
-                   carried=carried)
+        self._open(
+            leaks, start_s=time_s, step_s=self.step_s, duration_s=self.duration_s, carried=carried
+        )
 
     # --- closing -----------------------------------------------------------------------------
     def close(self) -> None:

@@ -71,7 +71,9 @@ class Leak:
         if not self.leak_id:
             object.__setattr__(self, "leak_id", f"leak_{self.site}")
         if not self.diameter_m >= 0:
-            raise ValueError(f"leak {self.leak_id}: diameter_m must be >= 0 m, got {self.diameter_m}")
+            raise ValueError(
+                f"leak {self.leak_id}: diameter_m must be >= 0 m, got {self.diameter_m}"
+            )
         if not 0.0 < self.position < 1.0:
             raise ValueError(
                 f"leak {self.leak_id}: position along the pipe must be strictly between 0 and 1, "
@@ -79,15 +81,18 @@ class Leak:
             )
         if self.peak_s is not None and self.peak_s < self.start_s:
             raise ValueError(
-                f"leak {self.leak_id}: peak_s ({self.peak_s} s) is before start_s ({self.start_s} s)"
+                f"leak {self.leak_id}: peak_s ({self.peak_s} s) is before "
+                f"start_s ({self.start_s} s)"
             )
         if self.end_s is not None and self.end_s <= self.start_s:
             raise ValueError(
-                f"leak {self.leak_id}: end_s ({self.end_s} s) must be after start_s ({self.start_s} s)"
+                f"leak {self.leak_id}: end_s ({self.end_s} s) must be after "
+                f"start_s ({self.start_s} s)"
             )
         if len(self.leak_id) > 31 or any(c in self.leak_id for c in ' ;"'):
             raise ValueError(
-                f"leak id {self.leak_id!r} must have at most 31 characters and no space, ';' or '\"' "
+                f"leak id {self.leak_id!r} must have at most 31 characters "
+                "and no space, ';' or '\"' "
                 "(it becomes an EPANET node id)"
             )
 
@@ -148,7 +153,9 @@ def emitter_coefficients(leaks: Sequence[Leak], time_s: float) -> npt.NDArray[np
     return full * share * math.sqrt(2.0 * GRAVITY)
 
 
-def orifice_outflow(coefficient: npt.ArrayLike, pressure_m: npt.ArrayLike) -> npt.NDArray[np.float64]:
+def orifice_outflow(
+    coefficient: npt.ArrayLike, pressure_m: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
     """Outflow of an orifice, ``q = coefficient·sqrt(p)`` for p > 0, else 0 (m³/s).
 
     Parameters

@@ -69,9 +69,7 @@ class ArrayView:
     def __init__(self, n: int) -> None:
         self.buffer = tk.doubleArray(max(n, 1))
         address = int(self.buffer.this)
-        self.values = np.ctypeslib.as_array((ctypes.c_double * max(n, 1)).from_address(address))[
-            :n
-        ]
+        self.values = np.ctypeslib.as_array((ctypes.c_double * max(n, 1)).from_address(address))[:n]
 
 
 class Project:
@@ -93,7 +91,10 @@ class Project:
             tk.open(self.handle, str(inp_path), str(report), "")
         except Exception as exc:
             tk.deleteproject(self.handle)
-            raise ValueError(f"{inp_path}: EPANET could not open the file ({exc}); see {report}")
+            raise ValueError(
+                f"{inp_path}: EPANET could not open the file ({exc}); "
+                f"`twin networks {inp_path}` shows the line and section at fault"
+            ) from None
         # EPANET stores everything in its internal US units and converts at the API; switching
         # the flow units to CMS and the pressure units to metres (a separate option since 2.3)
         # makes every value we set or read m³/s and m.
@@ -110,7 +111,11 @@ class Project:
         h = self.handle
         units = tk.getflowunits(h)
         probe = 1
-        saved = tk.getnodevalue(h, probe, tk.BASEDEMAND) if tk.getnodetype(h, probe) == tk.JUNCTION else None
+        saved = (
+            tk.getnodevalue(h, probe, tk.BASEDEMAND)
+            if tk.getnodetype(h, probe) == tk.JUNCTION
+            else None
+        )
         if saved is not None:
             tk.setnodevalue(h, probe, tk.BASEDEMAND, 1.0)
         tk.setflowunits(h, tk.CMS)
@@ -171,7 +176,9 @@ class Project:
         index = self.link_index(pipe_id)
         kind = tk.getlinktype(h, index)
         if kind not in (tk.PIPE, tk.CVPIPE):
-            raise ValueError(f"{self.inp_path.name}: link {pipe_id!r} is not a pipe; leaks sit on pipes")
+            raise ValueError(
+                f"{self.inp_path.name}: link {pipe_id!r} is not a pipe; leaks sit on pipes"
+            )
         start, end = tk.getlinknodes(h, index)
         length = tk.getlinkvalue(h, index, tk.LENGTH)
         diameter = tk.getlinkvalue(h, index, tk.DIAMETER)
@@ -223,7 +230,7 @@ class Project:
             tk.setbasedemand(h, j, 1, 0.0)
 
     def continue_when_unbalanced(self) -> float:
-        """Go on past a step that does not balance (``UNBALANCED CONTINUE``); returns the trial limit.
+        """Go on past a step that does not balance; return the trial limit of a solve.
 
         A twin runs for months: one hard step (a tank closing a zone off, as in Richmond at
         1:43) must be flagged and passed over, not end the run as ``UNBALANCED STOP`` would.

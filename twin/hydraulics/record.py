@@ -40,8 +40,11 @@ class Recording:
 def default_layout(engine: HydraulicEngine) -> SensorLayout:
     """Pressure at every junction, flow in pumps and in links leaving sources, every tank level."""
     sources = set(engine.reservoir_ids) | set(engine.tank_ids)
-    flows = [link for link, (a, b) in zip(engine.link_ids, engine.link_nodes, strict=True)
-             if a in sources or b in sources or link in engine.pump_ids]
+    flows = [
+        link
+        for link, (a, b) in zip(engine.link_ids, engine.link_nodes, strict=True)
+        if a in sources or b in sources or link in engine.pump_ids
+    ]
     return SensorLayout(
         pressure=tuple(engine.junction_ids), flow=tuple(flows), tank_level=tuple(engine.tank_ids)
     )
@@ -94,12 +97,14 @@ def record_run(
         state = engine.step()
         consumption = state.demand.copy()
         np.subtract.at(consumption, leak_nodes, state.leak_outflow)  # AMR meters see no leak
-        values[k] = np.concatenate([
-            state.pressure[pick["pressure"]],
-            state.flow[pick["flow"]] * M3S_TO_M3H,
-            state.tank_level[pick["level"]],
-            consumption[pick["demand"]] * M3S_TO_LH,
-        ])
+        values[k] = np.concatenate(
+            [
+                state.pressure[pick["pressure"]],
+                state.flow[pick["flow"]] * M3S_TO_M3H,
+                state.tank_level[pick["level"]],
+                consumption[pick["demand"]] * M3S_TO_LH,
+            ]
+        )
         outflow[k] = state.leak_outflow * M3S_TO_M3H
         times[k], converged[k] = state.time_s, state.converged
         if on_step is not None:
@@ -107,6 +112,8 @@ def record_run(
     index = pd.DatetimeIndex(origin + pd.to_timedelta(times, unit="s"), name="Timestamp")
     return Recording(
         sensors=pd.DataFrame(values, index=index, columns=columns),
-        leaks=pd.DataFrame(outflow, index=index, columns=[f"{lk} outflow [m3/h]" for lk in engine.leak_ids]),
+        leaks=pd.DataFrame(
+            outflow, index=index, columns=[f"{lk} outflow [m3/h]" for lk in engine.leak_ids]
+        ),
         converged=pd.Series(converged, index=index, name="converged"),
     )

@@ -82,5 +82,3 @@ def restore_state(project: Project, state: CarriedState, *, shift_s: int) -> Non
                 tk.setcontrolenabled(h, index, 0)
             else:
                 tk.setcontrol(h, index, kind, link, setting, node, remaining)
-
-

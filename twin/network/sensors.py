@@ -11,7 +11,13 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["SENSOR_TYPES", "SensorLayout", "SensorLayoutError", "read_sensor_layout", "sidecar_layout"]
+__all__ = [
+    "SENSOR_TYPES",
+    "SensorLayout",
+    "SensorLayoutError",
+    "read_sensor_layout",
+    "sidecar_layout",
+]
 
 SENSOR_TYPES = ("pressure", "flow", "tank_level", "amr_demand")
 """The kinds of instrument a layout places: what each measures and where (node or link)."""
@@ -46,9 +52,13 @@ class SensorLayout:
         return sum(len(getattr(self, kind)) for kind in SENSOR_TYPES)
 
     def check_against(self, node_ids: set[str], link_ids: set[str], tank_ids: set[str]) -> None:
-        """Raise :class:`SensorLayoutError` naming any sensor whose element is not in the network."""
-        wanted = {"pressure": node_ids, "flow": link_ids, "tank_level": tank_ids,
-                  "amr_demand": node_ids}
+        """Raise :class:`SensorLayoutError` naming sensors on elements not in the network."""
+        wanted = {
+            "pressure": node_ids,
+            "flow": link_ids,
+            "tank_level": tank_ids,
+            "amr_demand": node_ids,
+        }
         for kind, known in wanted.items():
             missing = [e for e in getattr(self, kind) if e not in known]
             if missing:
@@ -83,12 +93,15 @@ def read_sensor_layout(path: str | Path) -> SensorLayout:
             kind, element = (row["sensor_type"] or "").strip(), (row["element_id"] or "").strip()
             if kind not in found:
                 raise SensorLayoutError(
-                    f"{path}: line {line}: sensor_type {kind!r} is not one of {', '.join(SENSOR_TYPES)}"
+                    f"{path}: line {line}: sensor_type {kind!r} is not one of "
+                    f"{', '.join(SENSOR_TYPES)}"
                 )
             if not element:
                 raise SensorLayoutError(f"{path}: line {line}: element_id is empty")
             if element in found[kind]:
-                raise SensorLayoutError(f"{path}: line {line}: {kind} sensor on {element} is listed twice")
+                raise SensorLayoutError(
+                    f"{path}: line {line}: {kind} sensor on {element} is listed twice"
+                )
             found[kind].append(element)
     return SensorLayout(**{kind: tuple(ids) for kind, ids in found.items()})
 
