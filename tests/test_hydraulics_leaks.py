@@ -150,3 +150,14 @@ def test_pressure_dependent_demand_delivers_less_at_low_pressure():
     assert short.any()
     assert np.all(state.demand[junctions][short] < full[junctions][short])
     np.testing.assert_allclose(state.demand[junctions][~short], full[junctions][~short], rtol=1e-6)
+
+
+def test_leak_not_yet_started_adds_nothing_to_its_node_demand():
+    """Before its start (and after repair) a leak's node reports just its consumer demand."""
+    with HydraulicEngine("Net1") as plain:
+        expected = plain.step().demand
+    leak = Leak("22", diameter_m=0.02, start_s=7200, on="junction")
+    with HydraulicEngine("Net1", leaks=[leak]) as engine:
+        state = engine.step()
+    np.testing.assert_allclose(state.demand, expected, atol=1e-9)
+    assert state.leak_outflow[0] == 0.0

@@ -2,6 +2,7 @@
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TimeRemainingColumn
 
 app = typer.Typer(
     name="twin",
@@ -25,3 +26,15 @@ def fail(message: str, code: int = 2) -> None:
     """Print a user-facing error (no traceback) and exit with ``code``."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
+
+
+def step_progress() -> Progress:
+    """A transient progress bar counting simulation steps, on the shared console."""
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        "{task.completed}/{task.total} steps",
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from twin.cli.app import app, console
+from twin.cli.app import app, console, step_progress
 
 __all__ = ["parse_leak", "simulate", "write_table"]
 
@@ -105,7 +105,6 @@ def simulate(
     The leaks' true outflows go to a second file beside OUT (``*_leaks.csv``/``.parquet``).
     """
     import pandas as pd
-    from rich.progress import BarColumn, Progress, TimeRemainingColumn
 
     from twin.hydraulics import HydraulicEngine
     from twin.hydraulics.record import default_layout, record_run
@@ -125,14 +124,7 @@ def simulate(
             if sensors
             else sidecar_layout(inp) or default_layout(engine)
         )
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            "{task.completed}/{task.total} steps",
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
+        with step_progress() as bar:
             task = bar.add_task(f"simulating {inp.stem}", total=n_steps)
             recording = record_run(
                 engine, layout, n_steps, origin, on_step=lambda k: bar.update(task, completed=k)

@@ -311,29 +311,32 @@ class HydraulicEngine:
             tk.getnodevalues(h, prop, views[key].buffer)
         tk.getlinkvalues(h, tk.FLOW, self._links.buffer)
         head = views["h"].values.copy()
+        demand = views["d"].values * self._flow_correction
+        leak_outflow = np.zeros(0)
+        if len(self._leaks):
+            tk.getnodevalues(h, tk.EMITTERFLOW, views["e"].buffer)
+            reported = views["e"].values[self._leak_nodes - 1] * self._flow_correction
+            total = self._base_emitter * self._flow_correction
+            np.add.at(total, self._leak_slot, coefficients)
+            # EPANET seeds an emitter's flow at 1 cfs and leaves it there while the coefficient
+            # is 0, and still counts it in the node's demand: a leak not yet started (or
+            # repaired) would add 102 m³/h to its node. Only a live emitter emits.
+            emitted = np.where(total > 0, reported, 0.0)
+            demand[self._leak_nodes - 1] += emitted - reported
+            node_total = total[self._leak_slot]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = np.where(node_total > 0, coefficients / node_total, 0.0)
+            leak_outflow = emitted[self._leak_slot] * share
         return HydraulicState(
             time_s=self.time_s,
             pressure=views["p"].values.copy(),
             head=head,
-            demand=views["d"].values * self._flow_correction,
+            demand=demand,
             flow=self._links.values * self._flow_correction,
             tank_level=head[self._tank_positions] - self._elevation[self._tank_positions],
-            leak_outflow=self._leak_outflow(h, coefficients),
+            leak_outflow=leak_outflow,
             converged=tk.getstatistic(h, tk.ITERATIONS) <= self._trials,
         )
-
-    def _leak_outflow(
-        self, h: object, coefficients: npt.NDArray[np.float64]
-    ) -> npt.NDArray[np.float64]:
-        if not len(self._leaks):
-            return np.zeros(0)
-        tk.getnodevalues(h, tk.EMITTERFLOW, self._nodes["e"].buffer)
-        node_flow = self._nodes["e"].values[self._leak_nodes - 1] * self._flow_correction
-        total = self._base_emitter * self._flow_correction
-        np.add.at(total, self._leak_slot, coefficients)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(total[self._leak_slot] > 0, coefficients / total[self._leak_slot], 0.0)
-        return node_flow[self._leak_slot] * share
 
     def _advance(self, h: object, epanet_time: int) -> None:
         """Move EPANET to the next step, solving at any tank or control event in between."""
