@@ -77,7 +77,9 @@ DIALECTS = {d.name: d for d in (BATTLEDIM, PLAIN)}
 def open_text(path: Path) -> io.TextIOBase:
     """Open a ``.csv`` or ``.csv.gz`` file as UTF-8 text with line ends kept as written."""
     if Path(path).name.endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace", newline="")
+        return io.TextIOWrapper(
+            gzip.open(path, "rb"), encoding="utf-8", errors="replace", newline=""
+        )
     return open(path, encoding="utf-8", errors="replace", newline="")
 
 
@@ -141,9 +143,10 @@ def first_problem(path: Path, dialect: Dialect, sensor_ids: list[str]) -> ScadaF
     expected = len(sensor_ids) + 1
     previous: tuple[datetime, int] | None = None
     with open_text(path) as text:
-        for number, fields in _data_lines(text, dialect):
-            if len(fields) != expected:
-                return _field_count_error(path, number, fields, expected, dialect)
+        for number, line in _data_lines(text):
+            fields = _fields(path, number, line, dialect, expected)
+            if isinstance(fields, ScadaFileError):
+                return fields
             stamp = _timestamp(path, number, fields[0])
             if isinstance(stamp, ScadaFileError):
                 return stamp
@@ -157,33 +160,39 @@ def first_problem(path: Path, dialect: Dialect, sensor_ids: list[str]) -> ScadaF
     return None
 
 
-def _data_lines(text: io.TextIOBase, dialect: Dialect) -> Iterator[tuple[int, list[str]]]:
-    """(line number, fields) of each non-blank data line."""
+def _data_lines(text: io.TextIOBase) -> Iterator[tuple[int, str]]:
+    """(line number, text) of each non-blank data line."""
     for number, line in enumerate(text, start=1):
         line = line.rstrip("\r\n")
         if number > 1 and line.strip():
-            yield number, line.split(dialect.separator)
+            yield number, line
 
 
-def _field_count_error(
-    path: Path, number: int, fields: list[str], expected: int, dialect: Dialect
-) -> ScadaFileError:
-    """Too many or too few fields: say whether the line uses the other dialect's separator."""
-    line = dialect.separator.join(fields)
-    for other in DIALECTS.values():
-        if other is not dialect and len(line.split(other.separator)) == expected:
-            return ScadaFileError(
-                path,
-                f"fields are separated by {other.separator!r} but the header uses "
-                f"{dialect.separator!r} (mixed separators)",
-                number,
-            )
-    return ScadaFileError(
-        path,
-        f"has {len(fields)} fields separated by {dialect.separator!r}, expected {expected} "
-        f"(Timestamp and {expected - 1} sensors as in the header)",
-        number,
-    )
+def _fields(
+    path: Path, number: int, line: str, dialect: Dialect, expected: int
+) -> list[str] | ScadaFileError:
+    """The fields of a line, or the error saying how its separators are wrong."""
+    fields = line.split(dialect.separator)
+    if dialect is PLAIN:
+        mixed = BATTLEDIM.separator in line
+    else:  # a comma is a decimal mark here: only a line without any ';' is plain CSV
+        mixed = len(fields) == 1 and len(line.split(PLAIN.separator)) == expected
+    if mixed:
+        other = PLAIN if dialect is BATTLEDIM else BATTLEDIM
+        return ScadaFileError(
+            path,
+            f"fields are separated by {other.separator!r} but the header uses "
+            f"{dialect.separator!r} (mixed separators)",
+            number,
+        )
+    if len(fields) != expected:
+        return ScadaFileError(
+            path,
+            f"has {len(fields)} fields separated by {dialect.separator!r}, expected {expected} "
+            f"(Timestamp and {expected - 1} sensors as in the header)",
+            number,
+        )
+    return fields
 
 
 def _timestamp(path: Path, number: int, field: str) -> datetime | ScadaFileError:

@@ -61,6 +61,7 @@ __all__ = [
     "SCADA_UNITS",
     "ScadaFileError",
     "ScadaRecording",
+    "file_unit",
     "find_scada_files",
     "read_scada_file",
     "read_scada_folder",
@@ -188,6 +189,9 @@ def _read_table(path: Path) -> tuple[list[str], np.ndarray, pa.Table]:
     try:
         table = pcsv.read_csv(
             path,
+            # The header was read above; naming the columns here keeps them exactly as the
+            # sensor ids found there (BOM, quotes and spaces removed).
+            read_options=pcsv.ReadOptions(column_names=["Timestamp", *sensor_ids], skip_rows=1),
             parse_options=pcsv.ParseOptions(delimiter=dialect.separator),
             convert_options=pcsv.ConvertOptions(
                 column_types={"Timestamp": pa.timestamp("s")}
@@ -292,9 +296,7 @@ def _csv_bytes(table: pa.Table, dialect: Dialect) -> bytes:
     pcsv.write_csv(
         table,
         sink,
-        pcsv.WriteOptions(
-            delimiter=dialect.separator, quoting_style="none", quoting_header="none"
-        ),
+        pcsv.WriteOptions(delimiter=dialect.separator, quoting_style="none", quoting_header="none"),
     )
     text = sink.getvalue().to_pybytes()
     return text.replace(b"\n", b"\r\n") if dialect is BATTLEDIM else text
