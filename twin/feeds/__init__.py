@@ -2,7 +2,16 @@
 
 from twin.feeds.channels import Inbox, Sink, ami_head_end, scada_poller
 from twin.feeds.clock import end_of_instant, make_environment
-from twin.feeds.faults import Bias, Drift, Dropout, FaultRates, SensorFault, Spikes, Stuck, draw_faults
+from twin.feeds.faults import (
+    Bias,
+    Drift,
+    Dropout,
+    FaultRates,
+    SensorFault,
+    Spikes,
+    Stuck,
+    draw_faults,
+)
 from twin.feeds.instruments import (
     InstrumentBank,
     amr_meters,

@@ -71,7 +71,7 @@ class Inbox:
     def readings(self) -> Readings:
         """All delivered readings as one batch (channel of the first batch, or ``""``)."""
         channel = self.batches[0].channel if self.batches else ""
-        return _join(self.batches, channel)
+        return Readings.concat(self.batches, channel)
 
 
 def scada_poller(
@@ -128,7 +128,7 @@ def scada_poller(
         lost = rng.random() < lost_poll_rate
         delay = int(rng.integers(latency[0], latency[1], endpoint=True))
         if taken and not lost:
-            _deliver(env, _join(taken, channel, arrival=t + delay), delay, sink)
+            _deliver(env, Readings.concat(taken, channel, arrival=t + delay), delay, sink)
         taken = []
 
 
@@ -197,7 +197,7 @@ def ami_head_end(
             continue
         fate = _draw_fates(rng, len(meters), delay, late_rate, late_delay, missing_rate)
         if taken:
-            batch = _join(taken, channel)
+            batch = Readings.concat(taken, channel)
             row_meter = meters.lookup(batch.sensor_id)
             event_time = batch.event_time + offsets[row_meter]
             _upload(env, batch, event_time, t + fate[row_meter], sink)
@@ -248,26 +248,6 @@ def _deliver(env: simpy.Environment, readings: Readings, delay: SimTime, sink: S
     """Hand ``readings`` to ``sink`` in ``delay`` s (a timeout callback, not a process)."""
     arrival = env.timeout(delay, value=readings)
     arrival.callbacks.append(lambda event: sink(event.value))
-
-
-def _join(parts: Sequence[Readings], channel: str, arrival: SimTime | None = None) -> Readings:
-    """Concatenate batches under one channel name, optionally all arriving at ``arrival``."""
-    if not parts:
-        empty = np.array([], dtype=np.int64)
-        return Readings(channel, np.array([], str), np.array([]), np.array([], str), empty, empty)
-    event_time = np.concatenate([p.event_time for p in parts])
-    if arrival is None:
-        arrival_time = np.concatenate([p.arrival_time for p in parts])
-    else:
-        arrival_time = np.full(len(event_time), arrival, dtype=np.int64)
-    return Readings(
-        channel,
-        np.concatenate([p.sensor_id for p in parts]),
-        np.concatenate([p.value for p in parts]),
-        np.concatenate([p.unit for p in parts]),
-        event_time,
-        arrival_time,
-    )
 
 
 class _MeterIndex:

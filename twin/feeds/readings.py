@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,3 +55,36 @@ class Readings:
 
     def __len__(self) -> int:
         return len(self.sensor_id)
+
+    @classmethod
+    def concat(
+        cls, parts: Sequence[Readings], channel: str, arrival: SimTime | None = None
+    ) -> Readings:
+        """Join batches under one channel name, optionally all arriving at ``arrival`` (s)."""
+        if not parts:
+            empty = np.array([], dtype=np.int64)
+            return cls(channel, np.array([], str), np.array([]), np.array([], str), empty, empty)
+        event_time = np.concatenate([p.event_time for p in parts])
+        if arrival is None:
+            arrival_time = np.concatenate([p.arrival_time for p in parts])
+        else:
+            arrival_time = np.full(len(event_time), arrival, dtype=np.int64)
+        return cls(
+            channel,
+            np.concatenate([p.sensor_id for p in parts]),
+            np.concatenate([p.value for p in parts]),
+            np.concatenate([p.unit for p in parts]),
+            event_time,
+            arrival_time,
+        )
+
+    def take(self, rows: npt.ArrayLike) -> Readings:
+        """The readings at ``rows`` (indices or a boolean mask), same channel."""
+        return Readings(
+            self.channel,
+            self.sensor_id[rows],
+            self.value[rows],
+            self.unit[rows],
+            self.event_time[rows],
+            self.arrival_time[rows],
+        )

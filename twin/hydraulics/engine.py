@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import tempfile
 import warnings
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from itertools import repeat
 from pathlib import Path
 from typing import Literal
 
@@ -225,6 +227,7 @@ class HydraulicEngine:
             if tk.getlinktype(project.handle, i) == tk.PUMP
         ]
         self._junction_index = np.array([project.node_index(j) for j in self.junction_ids])
+        self._junction_list = self._junction_index.tolist()
         self._tank_positions = np.flatnonzero(types == tk.TANK)
         self._elevation = project.node_values(tk.ELEVATION)
         self._nodes = {prop: ArrayView(len(self.node_ids)) for prop in ("p", "h", "d", "e")}
@@ -291,10 +294,18 @@ class HydraulicEngine:
                 f"junction_demands must have shape ({len(self.junction_ids)},), got {values.shape}"
             )
         # Inlined for performance: EPANET has no bulk setter, so call the raw SWIG function
-        # (0.16 µs a call, 0.12 ms for L-Town's 782 junctions) and skip the Python wrapper.
-        set_value, prop = _raw_toolkit.setnodevalue, tk.BASEDEMAND
-        for index, value in zip(self._junction_index.tolist(), values.tolist(), strict=True):
-            set_value(h, index, prop, value)
+        # (0.16 µs a call) with map() driving the loop in C: 0.12 ms for L-Town's 782.
+        n = len(values)
+        deque(
+            map(
+                _raw_toolkit.setnodevalue,
+                repeat(h, n),
+                self._junction_list,
+                repeat(tk.BASEDEMAND, n),
+                values.tolist(),
+            ),
+            maxlen=0,
+        )
 
     def _set_leaks(self, h: object) -> npt.NDArray[np.float64]:
         coefficients = emitter_coefficients(self._leaks, self.time_s)

@@ -32,6 +32,7 @@ from twin.feeds.instruments import (
     pressure_loggers,
     tank_levels,
 )
+from twin.feeds.readings import Readings
 from twin.hydraulics.engine import HydraulicEngine
 from twin.hydraulics.leaks import Leak
 from twin.network.sensors import SensorLayout, sidecar_layout
@@ -199,7 +200,10 @@ class Plant:
         nominal, inp = _nominal_model(network)
         self.layout = _layout_for(layout, inp)
         truth_wn, self.perturbation = perturb_network(
-            nominal, **vars(uncertainty), seed=np.random.default_rng(self._seeds["perturbation"])
+            nominal,
+            **vars(uncertainty),
+            seed=np.random.default_rng(self._seeds["perturbation"]),
+            in_place=inp is not None,  # a model we loaded ourselves needs no copy
         )
         self.demand = StochasticDemand(
             truth_wn, demand_model, origin=self.origin, seed=self._seeds["demand"], step_s=step_s
@@ -314,8 +318,19 @@ class Plant:
 
         Pressure, flow and level banks go through one SCADA poller (channel ``"scada"``),
         AMR meters through the AMI head-end (channel ``"ami"``); each channel has its own
-        seed stream. Options come from ``channel_options``.
+        seed stream. Options come from ``channel_options``. Readings measured after
+        ``duration_s`` (channels sample on while late batches arrive) are not the scenario's:
+        they never reach ``sink``.
         """
+        inner, end = sink, self.duration_s
+
+        def sink(readings: Readings) -> None:
+            measured = readings.event_time <= end
+            if measured.all():
+                inner(readings)
+            elif measured.any():
+                inner(readings.take(measured))
+
         env.process(self.process(env))
         scada = [b for kind, b in self.banks.items() if kind != "amr"]
         if scada:
@@ -331,8 +346,7 @@ class Plant:
         """Run the whole scenario as fast as possible and return the truth.
 
         The clock runs on past ``duration_s`` until every reading taken up to ``duration_s``
-        has been delivered (the channels' latest possible arrival); readings the channels take
-        after ``duration_s`` reach the sink too, and callers drop them by event time.
+        has been delivered (the channels' latest possible arrival).
 
         Parameters
         ----------

@@ -2,5 +2,14 @@
 
 from twin.store.quality import quality_summary
 from twin.store.run_store import RunInfo, RunStore, StoredBatch, StoreError, run_path
+from twin.store.sink import StoreSink
 
-__all__ = ["RunInfo", "RunStore", "StoreError", "StoredBatch", "quality_summary", "run_path"]
+__all__ = [
+    "RunInfo",
+    "RunStore",
+    "StoreError",
+    "StoreSink",
+    "StoredBatch",
+    "quality_summary",
+    "run_path",
+]
