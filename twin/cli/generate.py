@@ -18,7 +18,7 @@ import pandas as pd
 import typer
 
 from twin.cli.app import app, console, step_progress
-from twin.cli.simulate import LEAK_FORMAT, parse_leak
+from twin.cli.simulate import LEAK_FORMAT, parse_leak, write_table
 from twin.feeds.readings import Readings
 
 __all__ = ["generate", "generate_scenario", "scada_tables", "truth_tables"]
@@ -263,9 +263,7 @@ def _write_truth(folder: Path, tables: dict[str, pd.DataFrame], card: dict) -> l
     written = []
     for name, table in tables.items():
         path = folder / f"{name}.csv"
-        partial = folder / f".{name}.csv.partial"
-        table.to_csv(partial, date_format="%Y-%m-%d %H:%M:%S", float_format="%.6g")
-        os.replace(partial, path)
+        write_table(table, path)
         written.append(path)
     path, partial = folder / "scenario.json", folder / ".scenario.json.partial"
     partial.write_text(json.dumps(card, indent=2) + "\n")

@@ -10,11 +10,9 @@ import pandas as pd
 
 from twin.hydraulics.engine import HydraulicEngine
 from twin.network.sensors import SensorLayout
+from twin.units import M3S_TO_LH, M3S_TO_M3H
 
-__all__ = ["Recording", "default_layout", "record_run"]
-
-M3S_TO_M3H = 3600.0
-M3S_TO_LH = 3.6e6
+__all__ = ["Recording", "default_layout", "record_run", "sensor_positions"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +48,30 @@ def default_layout(engine: HydraulicEngine) -> SensorLayout:
     )
 
 
+def sensor_positions(engine: HydraulicEngine, layout: SensorLayout) -> dict[str, np.ndarray]:
+    """Where each instrument of ``layout`` reads in the engine's state arrays.
+
+    Checks the layout against the network first (unknown elements are named).
+
+    Returns
+    -------
+    dict of str to ndarray of int
+        ``"pressure"`` and ``"demand"`` (AMR) index ``state.pressure``/``state.demand``,
+        ``"flow"`` indexes ``state.flow``, ``"level"`` indexes ``state.tank_level``; each in
+        the layout's order.
+    """
+    nodes = {n: i for i, n in enumerate(engine.node_ids)}
+    links = {k: i for i, k in enumerate(engine.link_ids)}
+    tanks = {t: i for i, t in enumerate(engine.tank_ids)}
+    layout.check_against(set(nodes), set(links), set(tanks))
+    return {
+        "pressure": np.array([nodes[n] for n in layout.pressure], dtype=np.intp),
+        "flow": np.array([links[k] for k in layout.flow], dtype=np.intp),
+        "level": np.array([tanks[t] for t in layout.tank_level], dtype=np.intp),
+        "demand": np.array([nodes[n] for n in layout.amr_demand], dtype=np.intp),
+    }
+
+
 def record_run(
     engine: HydraulicEngine,
     layout: SensorLayout,
@@ -72,23 +94,16 @@ def record_run(
     on_step : callable, optional
         Called with the step number after each step (for a progress bar).
     """
-    nodes = {n: i for i, n in enumerate(engine.node_ids)}
-    links = {k: i for i, k in enumerate(engine.link_ids)}
-    tanks = {t: i for i, t in enumerate(engine.tank_ids)}
-    layout.check_against(set(nodes), set(links), set(tanks))
     columns = (
         [f"pressure {n} [m]" for n in layout.pressure]
         + [f"flow {k} [m3/h]" for k in layout.flow]
         + [f"level {t} [m]" for t in layout.tank_level]
         + [f"demand {n} [L/h]" for n in layout.amr_demand]
     )
-    pick = {
-        "pressure": np.array([nodes[n] for n in layout.pressure], dtype=int),
-        "flow": np.array([links[k] for k in layout.flow], dtype=int),
-        "level": np.array([tanks[t] for t in layout.tank_level], dtype=int),
-        "demand": np.array([nodes[n] for n in layout.amr_demand], dtype=int),
-    }
-    leak_nodes = np.array([nodes[engine.leak_node(lk)] for lk in engine.leak_ids], dtype=int)
+    pick = sensor_positions(engine, layout)
+    leak_nodes = np.array(
+        [engine.node_ids.index(engine.leak_node(lk)) for lk in engine.leak_ids], dtype=int
+    )
     values = np.empty((n_steps, len(columns)))
     outflow = np.empty((n_steps, len(engine.leak_ids)))
     times = np.empty(n_steps, dtype=np.int64)

@@ -35,9 +35,11 @@ from twin.feeds.instruments import (
 from twin.feeds.readings import Readings
 from twin.hydraulics.engine import HydraulicEngine
 from twin.hydraulics.leaks import Leak
+from twin.hydraulics.record import sensor_positions
 from twin.network.sensors import SensorLayout, sidecar_layout
 from twin.plant.demand import DemandModel, StochasticDemand
 from twin.plant.uncertainty import PerturbationRecord, perturb_network
+from twin.units import M3S_TO_LH, M3S_TO_M3H
 
 __all__ = [
     "FAULT_SIZES",
@@ -47,8 +49,6 @@ __all__ = [
     "all_faults_on",
 ]
 
-M3S_TO_M3H = 3600.0
-M3S_TO_LH = 3.6e6
 SECONDS_PER_DAY = 86_400
 
 FAULT_SIZES: Mapping[str, float] = {"pressure": 1.0, "flow": 5.0, "level": 0.1, "amr": 20.0}
@@ -220,10 +220,7 @@ class Plant:
     def _indices(self) -> dict[str, npt.NDArray[np.intp]]:
         """Positions in the engine's arrays of every instrument and of the demand columns."""
         engine, layout = self.engine, self.layout
-        nodes = {n: i for i, n in enumerate(engine.node_ids)}
-        links = {k: i for i, k in enumerate(engine.link_ids)}
-        tanks = {t: i for i, t in enumerate(engine.tank_ids)}
-        layout.check_against(set(nodes), set(links), set(tanks))
+        positions = sensor_positions(engine, layout)
         column = {j: i for i, j in enumerate(self.demand.junction_names)}
         junctions = {j: i for i, j in enumerate(engine.junction_ids)}
         not_consumers = [n for n in layout.amr_demand if n not in junctions]
@@ -232,13 +229,13 @@ class Plant:
                 f"Plant: AMR meters on nodes that are not junctions of the "
                 f"network: {', '.join(not_consumers[:10])}"
             )
-        as_array = np.array
         return {
-            "pressure": as_array([nodes[n] for n in layout.pressure], dtype=np.intp),
-            "flow": as_array([links[k] for k in layout.flow], dtype=np.intp),
-            "level": as_array([tanks[t] for t in layout.tank_level], dtype=np.intp),
-            "amr": as_array([junctions[n] for n in layout.amr_demand], dtype=np.intp),
-            "demand_columns": as_array([column[j] for j in engine.junction_ids], dtype=np.intp),
+            "pressure": positions["pressure"],
+            "flow": positions["flow"],
+            "level": positions["level"],
+            # AMR meters read the demand the plant sets: columns of the junction demand array
+            "amr": np.array([junctions[n] for n in layout.amr_demand], dtype=np.intp),
+            "demand_columns": np.array([column[j] for j in engine.junction_ids], dtype=np.intp),
         }
 
     def _make_banks(
