@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import wntr
 
-from twin.hydraulics import EngineError, HydraulicEngine
+from twin.hydraulics import EngineError, HydraulicEngine, Leak
 from twin.network.bundled import available_networks, resolve_network
 
 LARGE = {"BWSN_Network_2"}
@@ -142,3 +142,34 @@ def test_demand_array_of_wrong_length_is_refused():
     with HydraulicEngine("Net1", demands="arrays") as engine:
         with pytest.raises(EngineError, match=r"shape \(9,\)"):
             engine.step(np.zeros(5))
+
+
+def test_pipe_factors_give_the_network_a_rewritten_file_gives(tmp_path):
+    """Scaling roughness and diameter in the engine equals editing the .inp file (plant's path)."""
+    wn = wntr.network.WaterNetworkModel(str(resolve_network("Net3")))
+    rng = np.random.default_rng(4)
+    factors = {
+        key: dict(zip(wn.pipe_name_list, rng.uniform(0.8, 1.2, wn.num_pipes).tolist(), strict=True))
+        for key in ("roughness", "diameter")
+    }
+    for name, pipe in wn.pipes():
+        pipe.roughness *= factors["roughness"][name]
+        pipe.diameter *= factors["diameter"][name]
+    edited = tmp_path / "edited.inp"
+    wntr.network.write_inpfile(wn, str(edited))
+    leak = [Leak("101", 0.03, start_s=0, on="pipe")]
+    with HydraulicEngine("Net3", step_s=3600, leaks=leak, pipe_factors=factors) as scaled:
+        ours = [s.pressure for s in scaled.run(6)]
+    with HydraulicEngine(edited, step_s=3600, leaks=leak) as reference:
+        theirs = [s.pressure for s in reference.run(6)]
+    with HydraulicEngine("Net3", step_s=3600, leaks=leak) as nominal:
+        unscaled = [s.pressure for s in nominal.run(6)]
+    assert np.abs(np.array(ours) - np.array(theirs)).max() < 1e-3
+    assert np.abs(np.array(ours) - np.array(unscaled)).max() > 0.5  # the factors do act
+
+
+def test_pipe_factors_are_checked():
+    with pytest.raises(ValueError, match="unknown parameter"):
+        HydraulicEngine("Net1", pipe_factors={"length": {"10": 1.1}})
+    with pytest.raises(KeyError, match="no link 'nope'"):
+        HydraulicEngine("Net1", pipe_factors={"roughness": {"nope": 1.1}})

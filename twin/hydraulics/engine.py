@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 import warnings
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import repeat
 from pathlib import Path
@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from epanet import _toolkit as _raw_toolkit
 
-from twin.hydraulics.leaks import Leak, emitter_coefficients
+from twin.hydraulics.leaks import Leak, LeakProfiles
 from twin.hydraulics.project import ArrayView, PressureDependentDemand, Project, open_project
 from twin.hydraulics.restart import CarriedState, carried_state, restore_state
 
@@ -86,6 +86,23 @@ def _inp_path(network: str | Path | object, tmp: Path) -> Path:
     return resolve_network(network)
 
 
+def _check_pipe_factors(
+    pipe_factors: Mapping[str, Mapping[str, float]] | None,
+) -> dict[str, dict[str, float]]:
+    """Validate ``pipe_factors`` (see :class:`HydraulicEngine`) into plain dicts."""
+    factors = {key: dict(value) for key, value in (pipe_factors or {}).items()}
+    unknown = set(factors) - {"roughness", "diameter"}
+    if unknown:
+        raise ValueError(
+            f"pipe_factors: unknown parameter(s) {sorted(unknown)}; use 'roughness', 'diameter'"
+        )
+    for key, by_pipe in factors.items():
+        bad = {pipe: f for pipe, f in by_pipe.items() if not f > 0}
+        if bad:
+            raise ValueError(f"pipe_factors[{key!r}]: factors must be > 0, got {bad}")
+    return factors
+
+
 class HydraulicEngine:
     """Step an EPANET network in-process, one fixed hydraulic step per call.
 
@@ -105,6 +122,11 @@ class HydraulicEngine:
         ``"arrays"``: every :meth:`step` receives the demand of every junction (m³/s).
     pressure_dependent : PressureDependentDemand, optional
         Use pressure-dependent demand (EPANET's PDA) instead of demand-driven analysis.
+    pipe_factors : mapping, optional
+        ``{"roughness": {pipe_id: factor}, "diameter": {pipe_id: factor}}``: multiply these
+        pipes' roughness coefficient and diameter by a dimensionless factor when the solver
+        opens (and again whenever it reopens). The plant draws its hidden pipe parameters this
+        way and calibration tries roughness groups, without writing a new .inp file.
 
     Examples
     --------
@@ -123,6 +145,7 @@ class HydraulicEngine:
         leaks: Sequence[Leak] = (),
         demands: DemandSource = "patterns",
         pressure_dependent: PressureDependentDemand | None = None,
+        pipe_factors: Mapping[str, Mapping[str, float]] | None = None,
     ) -> None:
         if demands not in ("patterns", "arrays"):
             raise ValueError(f"demands must be 'patterns' or 'arrays', got {demands!r}")
@@ -130,6 +153,7 @@ class HydraulicEngine:
         self.inp_path = _inp_path(network, Path(self._tmp.name))
         self._demand_source = demands
         self._pressure_dependent = pressure_dependent
+        self._pipe_factors = _check_pipe_factors(pipe_factors)
         self._leaks: list[Leak] = []
         self._project: Project | None = None
         self._workdir: tempfile.TemporaryDirectory | None = None
@@ -153,6 +177,7 @@ class HydraulicEngine:
         h = project.handle
         leaks = self._check_leaks(leaks, project)
         self._consumer_junctions = project.junction_ids()
+        project.scale_pipes(self._pipe_factors)  # before splitting: both halves inherit
         for leak in leaks:
             if leak.on == "pipe":
                 project.split_pipe(
@@ -236,6 +261,8 @@ class HydraulicEngine:
     def _index_leaks(self, project: Project) -> None:
         """Map each leak to its node; several leaks may share a junction."""
         self.leak_ids = [lk.leak_id for lk in self._leaks]
+        self._profiles = LeakProfiles(self._leaks)
+        self._emitters_set: list[float] | None = None
         sites = [lk.site if lk.on == "junction" else lk.leak_id for lk in self._leaks]
         self._leak_nodes = np.array(sorted({project.node_index(s) for s in sites}), dtype=int)
         node_of_leak = np.array([project.node_index(s) for s in sites], dtype=int)
@@ -308,12 +335,15 @@ class HydraulicEngine:
         )
 
     def _set_leaks(self, h: object) -> npt.NDArray[np.float64]:
-        coefficients = emitter_coefficients(self._leaks, self.time_s)
+        coefficients = self._profiles.at(self.time_s)
         if len(self._leaks):
             per_node = self._base_emitter.copy()
             np.add.at(per_node, self._leak_slot, coefficients / self._flow_correction)
-            for index, value in zip(self._leak_nodes.tolist(), per_node.tolist(), strict=True):
-                tk.setnodevalue(h, index, tk.EMITTER, value)
+            values = per_node.tolist()
+            if values != self._emitters_set:  # most steps change nothing: skip the calls
+                for index, value in zip(self._leak_nodes.tolist(), values, strict=True):
+                    tk.setnodevalue(h, index, tk.EMITTER, value)
+                self._emitters_set = values
         return coefficients
 
     def _read_state(self, h: object, coefficients: npt.NDArray[np.float64]) -> HydraulicState:
@@ -383,12 +413,14 @@ class HydraulicEngine:
         """Give a leak another full-size diameter (m) from the next step on."""
         position = self._leak_position(leak_id)
         self._leaks[position] = self._leaks[position].resized(diameter_m)
+        self._profiles = LeakProfiles(self._leaks)
 
     def remove_leak(self, leak_id: str) -> None:
         """Repair a leak: no outflow from the next step on (it stays in ``leak_ids``)."""
         position = self._leak_position(leak_id)
         leak = self._leaks[position]
         self._leaks[position] = replace(leak, end_s=max(self.time_s, leak.start_s + 1))
+        self._profiles = LeakProfiles(self._leaks)
 
     def _leak_position(self, leak_id: str) -> int:
         try:

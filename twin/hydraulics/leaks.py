@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_DISCHARGE_COEFFICIENT",
     "GRAVITY",
     "Leak",
+    "LeakProfiles",
     "emitter_coefficients",
     "orifice_outflow",
 ]
@@ -111,18 +112,50 @@ class Leak:
         return replace(self, diameter_m=diameter_m)
 
 
-def _profile_arrays(leaks: Sequence[Leak]) -> tuple[np.ndarray, ...]:
-    start = np.array([lk.start_s for lk in leaks], dtype=float)
-    peak = np.array([lk.start_s if lk.peak_s is None else lk.peak_s for lk in leaks], dtype=float)
-    end = np.array([np.inf if lk.end_s is None else lk.end_s for lk in leaks], dtype=float)
-    return start, peak, end
+class LeakProfiles:
+    """The time profiles of a set of leaks, as arrays, for evaluating them step after step.
+
+    Parameters
+    ----------
+    leaks : sequence of Leak
+
+    Examples
+    --------
+    >>> profiles = LeakProfiles([Leak("p1", diameter_m=0.02, start_s=0, peak_s=3600)])
+    >>> round(float(profiles.at(1800)[0]) / float(profiles.at(3600)[0]), 3)
+    0.5
+    """
+
+    def __init__(self, leaks: Sequence[Leak]) -> None:
+        self._start = np.array([lk.start_s for lk in leaks], dtype=float)
+        self._peak = np.array(
+            [lk.start_s if lk.peak_s is None else lk.peak_s for lk in leaks], dtype=float
+        )
+        self._end = np.array([np.inf if lk.end_s is None else lk.end_s for lk in leaks])
+        ramp = self._peak - self._start
+        self._ramp = np.where(ramp > 0, ramp, 1.0)
+        self._ramps = ramp > 0
+        self._full = np.array(
+            [lk.discharge_coefficient * lk.area_m2 * math.sqrt(2.0 * GRAVITY) for lk in leaks]
+        )
+
+    def at(self, time_s: float) -> npt.NDArray[np.float64]:
+        """Orifice coefficients ``Cd·A(t)·sqrt(2g)`` at ``time_s``, m³/s per m^0.5.
+
+        0 before a leak starts and from its end on; growing linearly from its start to its
+        peak for an incipient leak.
+        """
+        grown = np.where(self._ramps, (time_s - self._start) / self._ramp, 1.0)
+        share = np.clip(grown, 0.0, 1.0) * (time_s >= self._start) * (time_s < self._end)
+        return self._full * share
 
 
 def emitter_coefficients(leaks: Sequence[Leak], time_s: float) -> npt.NDArray[np.float64]:
     """Orifice coefficients ``Cd·A(t)·sqrt(2g)`` of the leaks at one time.
 
     With it the leak outflow is ``q = coefficient · sqrt(p)`` (q in m³/s, p pressure head in m),
-    which is EPANET's emitter law with exponent 0.5.
+    which is EPANET's emitter law with exponent 0.5. For many times, build one
+    :class:`LeakProfiles` and call its ``at``.
 
     Parameters
     ----------
@@ -142,15 +175,7 @@ def emitter_coefficients(leaks: Sequence[Leak], time_s: float) -> npt.NDArray[np
     >>> round(float(c[0]) / float(emitter_coefficients([leak], 3600)[0]), 3)
     0.5
     """
-    if not leaks:
-        return np.zeros(0)
-    start, peak, end = _profile_arrays(leaks)
-    ramp = peak - start
-    with np.errstate(divide="ignore", invalid="ignore"):
-        grown = np.where(ramp > 0, (time_s - start) / ramp, 1.0)
-    share = np.clip(grown, 0.0, 1.0) * (time_s >= start) * (time_s < end)
-    full = np.array([lk.discharge_coefficient * lk.area_m2 for lk in leaks])
-    return full * share * math.sqrt(2.0 * GRAVITY)
+    return LeakProfiles(leaks).at(time_s)
 
 
 def orifice_outflow(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,6 +165,17 @@ class Project:
         return view.values.copy()
 
     # --- changes before the solver opens -----------------------------------------------------
+    def scale_pipes(self, factors: Mapping[str, Mapping[str, float]]) -> None:
+        """Multiply pipes' roughness and/or diameter by factors (see ``HydraulicEngine``).
+
+        ``factors`` maps ``"roughness"``/``"diameter"`` to ``{pipe_id: factor}``.
+        """
+        h = self.handle
+        for key, prop in (("roughness", tk.ROUGHNESS), ("diameter", tk.DIAMETER)):
+            for pipe_id, factor in factors.get(key, {}).items():
+                index = self.link_index(pipe_id)
+                tk.setlinkvalue(h, index, prop, tk.getlinkvalue(h, index, prop) * factor)
+
     def split_pipe(self, pipe_id: str, fraction: float, node_id: str, tail_id: str) -> None:
         """Insert junction ``node_id`` at ``fraction`` of ``pipe_id``'s length.
 

@@ -208,8 +208,16 @@ class Plant:
         self.demand = StochasticDemand(
             truth_wn, demand_model, origin=self.origin, seed=self._seeds["demand"], step_s=step_s
         )
+        # The engine opens the nominal file and applies the drawn pipe factors itself: writing
+        # the perturbed model out as a new .inp would cost more than the whole week's solves
+        # of a small network. (Base demands need no file: the plant sets every demand.)
         self.engine = HydraulicEngine(
-            truth_wn, step_s=step_s, duration_s=self.duration_s, leaks=leaks, demands="arrays"
+            truth_wn if inp is None else inp,
+            step_s=step_s,
+            duration_s=self.duration_s,
+            leaks=leaks,
+            demands="arrays",
+            pipe_factors=None if inp is None else self.perturbation.pipe_factors(),
         )
         self._pick = self._indices()
         self.banks = self._make_banks(dict(faults or {}), amr_period_s)

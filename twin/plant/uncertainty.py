@@ -47,6 +47,13 @@ class PerturbationRecord:
     base_demand: pd.Series
     fractions: tuple[float, float, float]
 
+    def pipe_factors(self) -> dict[str, dict[str, float]]:
+        """The pipe factors as ``HydraulicEngine(pipe_factors=...)`` takes them."""
+        return {
+            "roughness": self.roughness.to_dict(),
+            "diameter": self.diameter.to_dict(),
+        }
+
 
 def _check_fraction(name: str, value: float) -> float:
     """Return ``value`` as float, or raise if it is not a usable perturbation fraction."""

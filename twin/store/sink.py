@@ -2,12 +2,15 @@
 
 A channel delivers a small batch every poll (a 5-minute SCADA poll of L-Town is 37 readings);
 one transaction each would cost the run more than the hydraulics. The sink keeps deliveries
-per channel and stores them together once enough have arrived.
+per channel and stores them together once enough have arrived, on a writer thread of its own
+so the feeds go on while DuckDB writes (DuckDB releases the GIL while it works).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from twin.feeds.readings import Readings
 from twin.store.run_store import RunStore
@@ -24,6 +27,11 @@ class StoreSink:
         The run's store.
     flush_readings : int
         Store a channel's buffer once it holds this many readings (one transaction each).
+    background : bool
+        Store on one writer thread (default) instead of in the caller's. Either way batches
+        are stored one at a time, in the order they were handed over; :meth:`flush` waits for
+        all of them and raises the first error a write met. Do not use ``store`` yourself
+        between deliveries and :meth:`flush` while this is on.
 
     Notes
     -----
@@ -49,11 +57,15 @@ class StoreSink:
     >>> store.close(); folder.cleanup()
     """
 
-    def __init__(self, store: RunStore, flush_readings: int = 50_000) -> None:
+    def __init__(
+        self, store: RunStore, flush_readings: int = 50_000, *, background: bool = True
+    ) -> None:
         self.store = store
         self.flush_readings = flush_readings
         self._buffers: dict[str, list[Readings]] = defaultdict(list)
         self._counts: dict[str, int] = defaultdict(int)
+        self._writer = ThreadPoolExecutor(1, "twin-store") if background else None
+        self._pending: list[Future[None]] = []
         self.stored = 0
 
     def __call__(self, readings: Readings) -> None:
@@ -68,11 +80,29 @@ class StoreSink:
     def _flush_channel(self, channel: str) -> None:
         parts = self._buffers.pop(channel, [])
         self._counts.pop(channel, None)
-        if parts:
-            batch = Readings.concat(parts, channel)
-            self.stored += self.store.ingest(batch, source=f"feed:{channel}").readings
+        if not parts:
+            return
+        if self._writer is None:
+            self._write(parts, channel)
+        else:
+            self._raise_failed(wait=False)
+            self._pending.append(self._writer.submit(self._write, parts, channel))
+
+    def _write(self, parts: list[Readings], channel: str) -> None:
+        batch = Readings.concat(parts, channel)
+        self.stored += self.store.ingest(batch, source=f"feed:{channel}").readings
+
+    def _raise_failed(self, *, wait: bool) -> None:
+        """Drop finished writes, raising the first that failed; with ``wait``, wait for all."""
+        if wait:
+            futures.wait(self._pending)
+        done = [f for f in self._pending if f.done()]
+        self._pending = [f for f in self._pending if not f.done()]
+        for future in done:
+            future.result()
 
     def flush(self) -> None:
-        """Store everything still buffered."""
+        """Store everything still buffered and wait until it is stored."""
         for channel in list(self._buffers):
             self._flush_channel(channel)
+        self._raise_failed(wait=True)
