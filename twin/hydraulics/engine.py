@@ -398,6 +398,40 @@ class HydraulicEngine:
         for _ in range(n_steps):
             yield self.step()
 
+    def set_tank_levels(self, levels_m: npt.ArrayLike) -> None:
+        """Put the tanks at measured levels before the next :meth:`step`.
+
+        A twin follows its tanks' level gauges instead of integrating their volume, which
+        would drift from the real tank within days.
+
+        Parameters
+        ----------
+        levels_m : array_like, shape (n_tanks,)
+            Water level above each tank's bottom (``tank_ids`` order), m. NaN leaves a tank
+            where the solver has it (no reading).
+
+        Raises
+        ------
+        EngineError
+            A level outside the tank's minimum and maximum level.
+        """
+        if self._project is None:
+            raise EngineError("the engine is closed")
+        levels = np.asarray(levels_m, dtype=float)
+        if levels.shape != (len(self.tank_ids),):
+            raise EngineError(
+                f"levels_m must have shape ({len(self.tank_ids)},), got {levels.shape}"
+            )
+        h = self._project.handle
+        for tank, level in zip(self.tank_ids, levels.tolist(), strict=True):
+            if level == level:  # not NaN
+                try:
+                    tk.setnodevalue(h, self._project.node_index(tank), tk.TANKLEVEL, level)
+                except Exception as error:
+                    raise EngineError(
+                        f"tank {tank}: level {level:.3f} m is outside its range ({error})"
+                    ) from None
+
     # --- leaks during a run ------------------------------------------------------------------
     @property
     def leaks(self) -> tuple[Leak, ...]:

@@ -10,7 +10,7 @@ import duckdb
 
 __all__ = ["FLAGS", "SCHEMA_VERSION", "TABLES", "create_schema"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bumped whenever a table changes; a store of another version is refused."""
 
 FLAGS = ("ok", "duplicate", "stuck", "outlier", "out_of_range", "gap")
@@ -94,16 +94,17 @@ CREATE TABLE residuals (
     model     VARCHAR NOT NULL   -- which model / calibration produced `expected`
 );
 CREATE TABLE events (
-    event_id      BIGINT  PRIMARY KEY,
-    kind          VARCHAR NOT NULL,  -- leak, burst, sensor_fault, ...
-    status        VARCHAR NOT NULL,  -- open, confirmed, closed, dismissed
-    start_time    BIGINT  NOT NULL,  -- estimated onset
-    detected_time BIGINT  NOT NULL,
-    end_time      BIGINT,            -- NULL while open
-    sensors       VARCHAR[],         -- sensor ids whose residuals raised it
-    score         DOUBLE,
-    method        VARCHAR NOT NULL,
-    note          VARCHAR
+    event_id       VARCHAR PRIMARY KEY,  -- E001, E002, ...
+    area           VARCHAR NOT NULL,     -- metering zone
+    detector       VARCHAR NOT NULL,     -- inflow-cusum, night-flow, pressure-cusum
+    state          VARCHAR NOT NULL,     -- suspected, confirmed, localized, repaired, closed
+    raised_time    BIGINT  NOT NULL,     -- when the twin raised it
+    start_time     BIGINT  NOT NULL,     -- estimated onset
+    flow           DOUBLE,               -- estimated leak flow, m3/s
+    confirmed_time BIGINT,
+    closed_time    BIGINT,               -- repaired or closed; NULL while open
+    sensors        VARCHAR[],            -- series whose residuals raised it
+    note           VARCHAR
 );
 CREATE TABLE candidates (
     event_id        BIGINT  NOT NULL,

@@ -1,0 +1,226 @@
+"""What a twin run leaves behind: events.csv, water_balance.json, report.html and gold tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from twin.detect.events import EventBook
+from twin.loop.twin_run import Trace
+from twin.network.areas import NetworkAreas
+from twin.units import M3S_TO_M3H
+from twin.waterloss import WaterBalance, minimum_night_flow, water_balance
+
+__all__ = [
+    "balance_json",
+    "balances",
+    "believed_state",
+    "event_rows",
+    "events_table",
+    "gold_tables",
+    "inflow_frame",
+    "residual_frame",
+    "write_atomic",
+]
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same folder."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _stamp(origin: pd.Timestamp, seconds: Any) -> str:
+    if seconds is None or (isinstance(seconds, float) and np.isnan(seconds)):
+        return ""
+    return (origin + pd.Timedelta(seconds=int(seconds))).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def event_rows(book: EventBook, origin: pd.Timestamp, end_s: int) -> pd.DataFrame:
+    """One row per event that was confirmed (transients the twin dropped are left out).
+
+    Columns: ``event_id, detected_at, start_estimate, flow_m3h, area, state, detector,
+    confirmed_at, closed_at, volume_m3, sensors`` (times ``YYYY-MM-DD HH:MM:SS``); the
+    volume is the estimated flow from the estimated start to the close (or ``end_s``).
+    """
+    frame = book.to_frame(origin)
+    kept = [e for e in book if e.confirmed_at is not None]
+    frame = frame[frame["event_id"].isin([e.event_id for e in kept])].reset_index(drop=True)
+    volume = [
+        e.flow_m3h * ((e.closed_at if e.closed_at is not None else end_s) - e.start_estimate) / 3600
+        for e in kept
+    ]
+    frame.insert(frame.columns.get_loc("closed_at") + 1, "volume_m3", np.round(volume, 1))
+    frame["flow_m3h"] = frame["flow_m3h"].astype(float).round(2)
+    return frame
+
+
+def events_table(book: EventBook, origin: pd.Timestamp, end_s: int) -> str:
+    """``events.csv`` text (see :func:`event_rows`)."""
+    return event_rows(book, origin, end_s).to_csv(index=False, lineterminator="\n")
+
+
+def _index(trace: Trace, origin: pd.Timestamp) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(origin + pd.to_timedelta(trace.times, unit="s"), name="time")
+
+
+def inflow_frame(trace: Trace, zones: list[str], origin: pd.Timestamp) -> pd.DataFrame:
+    """Measured and expected consumption per zone, m³/h, for the report."""
+    columns = {}
+    for k, zone in enumerate(zones):
+        columns[f"{zone} measured [m3/h]"] = trace.consumption[:, k] * M3S_TO_M3H
+        columns[f"{zone} expected [m3/h]"] = trace.expected[:, k] * M3S_TO_M3H
+    return pd.DataFrame(columns, index=_index(trace, origin))
+
+
+def residual_frame(trace: Trace, pressure_ids: list[str], origin: pd.Timestamp) -> pd.DataFrame:
+    """Pressure residual per logger, m, for the report."""
+    return pd.DataFrame(
+        trace.pressure_residual,
+        index=_index(trace, origin),
+        columns=[f"pressure {p} [m]" for p in pressure_ids],
+    )
+
+
+def balances(
+    trace: Trace, areas: NetworkAreas, origin: pd.Timestamp, step_s: int
+) -> list[WaterBalance]:
+    """IWA water balance of each metered zone over the whole run.
+
+    System input is the zone's measured consumption (inlets minus storage) integrated over
+    the steps with a reading; billed metered is what the AMR meters read; billed unmetered is
+    the twin's expectation for the customers without a smart meter (model x level x
+    calibrated multipliers), so real losses are what the zone took beyond what its customers
+    are expected to have used. Steps without a measured consumption are left out of every
+    term, and the period's days count only the steps used.
+    """
+    out = []
+    index = _index(trace, origin)
+    for k, area in enumerate(areas.areas):
+        used = np.isfinite(trace.consumption[:, k])
+        if not used.any():
+            continue
+        unmetered_expected = trace.expected[:, k] - trace.metered[:, k]
+        inflow = pd.Series(trace.consumption[:, k] * M3S_TO_M3H, index=index)
+        mnf = minimum_night_flow(inflow)
+        pressure = np.nanmean(trace.zone_pressure[used, k]) if used.any() else np.nan
+        out.append(
+            water_balance(
+                area=area.name,
+                start=index[0],
+                end=index[-1] + pd.Timedelta(seconds=step_s),
+                system_input_m3=float(trace.consumption[used, k].sum() * step_s),
+                billed_metered_m3=float(np.nansum(trace.metered[used, k]) * step_s),
+                billed_unmetered_m3=float(np.nansum(unmetered_expected[used]) * step_s),
+                average_pressure_m=float(pressure) if np.isfinite(pressure) else 0.0,
+                mains_length_km=area.mains_length_km,
+                service_connections=area.service_connections,
+                private_pipe_km=area.private_pipe_km,
+                mnf_m3h=float(mnf.mean()) if mnf.notna().any() else float("nan"),
+                night_use_l_per_connection_h=area.night_use_l_per_connection_h,
+                water_price_per_m3=areas.water_price_per_m3,
+                currency=areas.currency,
+            )
+        )
+    return out
+
+
+def gold_tables(
+    book: EventBook,
+    balance: list[WaterBalance],
+    trace: Trace,
+    pressure_ids: list[str],
+    origin: pd.Timestamp,
+) -> dict[str, pd.DataFrame]:
+    """The run's gold tables (events, KPIs, hourly pressure residuals) in SI."""
+    events = pd.DataFrame(
+        [
+            {
+                "event_id": e.event_id,
+                "area": e.area,
+                "detector": e.detector,
+                "state": str(e.state),
+                "raised_time": e.raised_at,
+                "start_time": e.start_estimate,
+                "flow": e.flow_m3h / M3S_TO_M3H,
+                "confirmed_time": e.confirmed_at,
+                "closed_time": e.closed_at,
+                "sensors": list(e.sensors),
+                "note": e.history[-1][2] if e.history else "",
+            }
+            for e in book
+        ],
+        columns=[
+            "event_id",
+            "area",
+            "detector",
+            "state",
+            "raised_time",
+            "start_time",
+            "flow",
+            "confirmed_time",
+            "closed_time",
+            "sensors",
+            "note",
+        ],
+    )
+    for column in ("confirmed_time", "closed_time"):
+        events[column] = events[column].astype("Int64")
+    kpis = []
+    for b in balance:
+        start = int((b.start - origin).total_seconds())
+        end = int((b.end - origin).total_seconds())
+        for kpi, value, unit in (
+            ("system_input", b.system_input_m3, "m3"),
+            ("real_losses", b.real_losses_m3, "m3"),
+            ("nrw", b.nrw_percent, "%"),
+            ("ili", b.ili, "1"),
+            ("mnf", b.mnf_m3h / M3S_TO_M3H, "m3/s"),
+        ):
+            kpis.append((kpi, b.area, start, end, value, unit, "iwa-top-down"))
+    kpi_frame = pd.DataFrame(
+        kpis, columns=["kpi", "area", "period_start", "period_end", "value", "unit", "method"]
+    )
+    hourly = residual_frame(trace, pressure_ids, origin)
+    hourly = hourly.resample("1h").mean() if len(hourly) else hourly
+    long = hourly.reset_index().melt(id_vars="time", var_name="sensor", value_name="residual")
+    residuals = pd.DataFrame(
+        {
+            "sensor_id": long["sensor"].str.split(" ").str[1],
+            "unit": "m",
+            "time": ((long["time"] - origin).dt.total_seconds()).astype("int64"),
+            "measured": np.nan,
+            "expected": np.nan,
+            "residual": long["residual"],
+            "model": "hourly mean",
+        }
+    )
+    return {"events": events, "kpis": kpi_frame, "residuals": residuals}
+
+
+def balance_json(balance: list[WaterBalance]) -> str:
+    """``water_balance.json`` text: one object per zone."""
+    return json.dumps([b.to_dict() for b in balance], indent=2, allow_nan=False) + "\n"
+
+
+def believed_state(book: EventBook) -> dict[str, int]:
+    """Count of events per state, for the summary."""
+    counts: dict[str, int] = {}
+    for e in book:
+        counts[str(e.state)] = counts.get(str(e.state), 0) + 1
+    return counts
