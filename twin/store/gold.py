@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
-__all__ = ["write_gold"]
+__all__ = ["GOLD_COLUMNS", "write_gold"]
 
-_COLUMNS = {
+GOLD_COLUMNS = {
     "events": (
         "event_id",
         "area",
@@ -39,13 +39,13 @@ def write_gold(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) 
         ``"events"``, ``"kpis"`` and/or ``"residuals"``, with the table's columns (see
         :mod:`twin.store.schema`). A failure leaves every gold table as it was.
     """
-    unknown = set(tables) - set(_COLUMNS)
+    unknown = set(tables) - set(GOLD_COLUMNS)
     if unknown:
-        raise ValueError(f"write_gold: no gold table {sorted(unknown)}; use {sorted(_COLUMNS)}")
+        raise ValueError(f"write_gold: no gold table {sorted(unknown)}; use {sorted(GOLD_COLUMNS)}")
     con.execute("BEGIN")
     try:
         for name, frame in tables.items():
-            columns: Sequence[str] = _COLUMNS[name]
+            columns: Sequence[str] = GOLD_COLUMNS[name]
             missing = [c for c in columns if c not in frame.columns]
             if missing:
                 raise ValueError(f"write_gold: {name} frame lacks column(s) {missing}")
