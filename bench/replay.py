@@ -50,7 +50,11 @@ def main() -> None:
         clock = time.perf_counter()
         profile.enable()
         outcome = replay_twin(
-            inp, layout, readings, pd.Timestamp(recording.origin), Path(out),
+            inp,
+            layout,
+            readings,
+            pd.Timestamp(recording.origin),
+            Path(out),
             calibrate_roughness=bool(layout.pressure),
         )
         profile.disable()
@@ -60,9 +64,11 @@ def main() -> None:
         f"{args.scada}: {len(readings):,} readings of {len(layout)} sensors, "
         f"{steps:,} watched steps"
     )
-    print(f"  read files {read_s:.1f} s; " + ", ".join(
-        f"{k} {v:.1f} s" for k, v in outcome.seconds.items()
-    ) + f"; total {total + read_s:.1f} s (target < 180 s), profiled")
+    print(
+        f"  read files {read_s:.1f} s; "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in outcome.seconds.items())
+        + f"; total {total + read_s:.1f} s (target < 180 s), profiled"
+    )
     stats = pstats.Stats(profile).stats
     for stage, (module, names) in STAGES.items():
         seconds = sum(

@@ -16,6 +16,7 @@ from twin.feeds.scada_files import ScadaRecording, read_scada_folder
 from twin.loop.replay_run import replay_twin
 from twin.network import load, resolve_network
 from twin.network.sensors import SensorLayout, SensorLayoutError
+from twin.store import RunStore
 
 __all__ = ["recorded_layout", "replay"]
 
@@ -87,8 +88,6 @@ def replay(
     store_report = ingest_scada_folder(scada, out / "twin.duckdb", network=inp.stem)
     readings = recording.readings
     first, last = int(readings.event_time.min()), int(readings.event_time.max())
-    from twin.store import RunStore
-
     with step_progress() as progress, RunStore.open(store_report.store) as store:
         task = progress.add_task("replaying", total=(last - first) // 300 + 1)
         outcome = replay_twin(

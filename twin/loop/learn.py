@@ -12,6 +12,7 @@ Three passes over the history readings (each a :class:`TwinRun`, no detector):
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,8 +104,6 @@ def _flat_baseline(
     values: np.ndarray, origin: pd.Timestamp, names: list[str], floor: float
 ) -> HourOfWeekBaseline:
     """One median and robust σ per series, the same in every hour of the week."""
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a series with no value: NaN
         location = np.nanmedian(values, axis=0)

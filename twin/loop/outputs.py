@@ -14,13 +14,13 @@ import pandas as pd
 from twin.detect.events import EventBook
 from twin.loop.twin_run import Trace
 from twin.network.areas import NetworkAreas
+from twin.store.gold import GOLD_COLUMNS
 from twin.units import M3S_TO_M3H
 from twin.waterloss import WaterBalance, minimum_night_flow, water_balance
 
 __all__ = [
     "balance_json",
     "balances",
-    "believed_state",
     "event_rows",
     "events_table",
     "gold_tables",
@@ -165,19 +165,7 @@ def gold_tables(
             }
             for e in book
         ],
-        columns=[
-            "event_id",
-            "area",
-            "detector",
-            "state",
-            "raised_time",
-            "start_time",
-            "flow",
-            "confirmed_time",
-            "closed_time",
-            "sensors",
-            "note",
-        ],
+        columns=list(GOLD_COLUMNS["events"]),
     )
     for column in ("confirmed_time", "closed_time"):
         events[column] = events[column].astype("Int64")
@@ -216,11 +204,3 @@ def gold_tables(
 def balance_json(balance: list[WaterBalance]) -> str:
     """``water_balance.json`` text: one object per zone."""
     return json.dumps([b.to_dict() for b in balance], indent=2, allow_nan=False) + "\n"
-
-
-def believed_state(book: EventBook) -> dict[str, int]:
-    """Count of events per state, for the summary."""
-    counts: dict[str, int] = {}
-    for e in book:
-        counts[str(e.state)] = counts.get(str(e.state), 0) + 1
-    return counts

@@ -12,6 +12,7 @@ import pandas as pd
 import simpy
 import wntr
 
+from twin.detect.baseline import HourOfWeekBaseline
 from twin.detect.detector import DetectionSettings, LeakDetector
 from twin.feeds.readings import Readings
 from twin.feeds.replay import replay
@@ -31,6 +32,7 @@ from twin.network.sensors import SensorLayout
 from twin.report import write_report
 from twin.store import RunStore
 from twin.store.gold import write_gold
+from twin.waterloss import WaterBalance
 
 __all__ = ["ReplayOutcome", "replay_twin", "split_history"]
 
@@ -43,7 +45,7 @@ class ReplayOutcome:
 
     out: Path
     events: pd.DataFrame
-    balance: list
+    balance: list[WaterBalance]
     trace: Trace
     learned: Learned
     notes: list[str] = field(default_factory=list)
@@ -160,13 +162,13 @@ def replay_twin(
     seconds["watch"] = time.perf_counter() - clock
     trace = twin.trace.view()
     clock = time.perf_counter()
-    outcome = _write(out, twin, trace, areas, detector, origin, step_s, duration, notes, store)
-    seconds["write"] = time.perf_counter() - clock
-    outcome.learned = learned
-    outcome.seconds = seconds
     if twin.model is not None and twin.model.failed_steps:
         notes.append(f"{len(twin.model.failed_steps)} steps did not converge: skipped")
-    return outcome
+    events, balance = _write(
+        out, twin, trace, areas, detector, origin, step_s, duration, notes, store
+    )
+    seconds["write"] = time.perf_counter() - clock
+    return ReplayOutcome(out, events, balance, trace, learned, notes, seconds)
 
 
 def _skip_to(env: simpy.Environment, twin: TwinRun, start: int):
@@ -177,7 +179,6 @@ def _skip_to(env: simpy.Environment, twin: TwinRun, start: int):
 
 def _rebased(learned: Learned, history_origin: pd.Timestamp, origin: pd.Timestamp) -> Learned:
     """Baselines keyed to hours of the week are origin-free; rebuild them on ``origin``."""
-    from twin.detect.baseline import HourOfWeekBaseline
 
     def move(base: HourOfWeekBaseline | None) -> HourOfWeekBaseline | None:
         if base is None or history_origin == origin:
@@ -268,4 +269,4 @@ def _write(
         balance=[b.to_dict() for b in balance],
         notes=notes,
     )
-    return ReplayOutcome(out, events, balance, trace, None, notes)  # type: ignore[arg-type]
+    return events, balance

@@ -253,18 +253,15 @@ class TwinRun:
         flows = board.slot(t, "flow")
         levels = board.slot(t, "tank_level")
         consumption = self.zones.update(flows, levels)
-        demands, expected = self.estimator.estimate(t, amr, consumption)
-        self._expected_ring = np.roll(self._expected_ring, 1, axis=0)
-        self._expected_ring[0] = expected
-        expected_window = self._windowed_expected()
+        estimate = self.estimator.estimate(t, amr, consumption)
+        demands = estimate.demands
+        expected_window = self._windowed_expected(estimate.expected)
         trace.times[i] = t
         trace.consumption[i] = consumption
         trace.expected[i] = expected_window
         trace.level[i] = self.estimator.level
-        metered_mask = self.estimator.metered
-        trace.metered[i] = self.estimator._zone_sums(demands, metered_mask)
-        unmetered = self.nominal.at(t) * self.estimator.level
-        trace.unmetered_model[i] = self.estimator._zone_sums(unmetered, ~metered_mask)
+        trace.metered[i] = estimate.metered
+        trace.unmetered_model[i] = estimate.unmetered_model
         pressure = board.slot(t, "pressure")
         trace.pressure_measured[i] = pressure
         if self.model is not None:
@@ -293,12 +290,14 @@ class TwinRun:
             demands = self.nominal.at(engine.time_s)
             engine.step(demands)
 
-    def _windowed_expected(self) -> npt.NDArray[np.float64]:
+    def _windowed_expected(self, expected: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Expected consumption averaged over each zone's balance window (as measured)."""
-        out = self._expected_ring[0].copy()
+        ring = self._expected_ring
+        ring[self.trace.count % len(ring)] = expected
+        out = expected.copy()
         for k, w in enumerate(self.zones.window_steps.tolist()):
-            if w > 1:
-                out[k] = self._expected_ring[:w, k].mean()
+            if w > 1:  # the ring is as deep as the longest window: all of it
+                out[k] = ring[:, k].mean()
         return out
 
     def _fold_amr(self, t: int) -> None:

@@ -26,8 +26,8 @@ from wntr.network import WaterNetworkModel
 
 from twin.hydraulics import HydraulicEngine
 from twin.hydraulics.record import sensor_positions
-from twin.model.demand import HOURS_PER_WEEK, hour_of_week
 from twin.network.sensors import SensorLayout
+from twin.week import HOURS_PER_WEEK, hour_of_week
 
 __all__ = [
     "HistorySample",
@@ -89,7 +89,7 @@ def zone_multipliers(
         model = unmetered_model / level[:, None]
     profile[~np.isfinite(profile)] = np.nan
     model[~np.isfinite(model)] = np.nan
-    how = np.array([hour_of_week(origin, int(t)) for t in times_s], dtype=np.intp)
+    how = hour_of_week(times_s, origin)
     # One profile per hour of weekdays and per hour of weekends, not per hour of the week:
     # a week of history would give each hour of the week a single day, fitted to its own
     # noise, and the residuals learned afterwards would look quieter than they will be.

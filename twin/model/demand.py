@@ -17,6 +17,7 @@ the inflow residual compares the measurement with.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -24,22 +25,32 @@ import pandas as pd
 
 from twin.model.consumption import NominalConsumption
 from twin.network.areas import NetworkAreas
+from twin.week import HOURS_PER_WEEK, week_offset_s
 
-__all__ = ["HOURS_PER_WEEK", "DemandEstimator", "hour_of_week"]
-
-HOURS_PER_WEEK = 168
+__all__ = ["DemandEstimate", "DemandEstimator"]
 
 
-def hour_of_week(origin: pd.Timestamp, time_s: int) -> int:
-    """Hour of the week (0 = Monday 00:00-01:00) of ``time_s`` seconds after ``origin``.
+class DemandEstimate(NamedTuple):
+    """One step's estimate (m³/s).
 
-    Examples
-    --------
-    >>> hour_of_week(pd.Timestamp("2018-01-01 00:00"), 3600 * 25)  # a Monday origin
-    25
+    Attributes
+    ----------
+    demands : ndarray, shape (n_junctions,)
+        Every junction's demand: metered junctions as read, the others scaled so that each
+        zone with a measured consumption consumes it (never below 0).
+    expected : ndarray, shape (n_areas,)
+        Each zone's expected consumption without its measurement: the metered part as read
+        plus the unmetered expectation (model x level x multiplier).
+    metered : ndarray, shape (n_areas,)
+        Each zone's AMR-metered consumption (a missing reading: the level's expectation).
+    unmetered_model : ndarray, shape (n_areas,)
+        The model's unmetered demand times the level, before the zone multipliers.
     """
-    first = origin.day_of_week * 24 + origin.hour + (origin.minute * 60 + origin.second) / 3600
-    return int((first + time_s / 3600) // 1) % HOURS_PER_WEEK
+
+    demands: npt.NDArray[np.float64]
+    expected: npt.NDArray[np.float64]
+    metered: npt.NDArray[np.float64]
+    unmetered_model: npt.NDArray[np.float64]
 
 
 class DemandEstimator:
@@ -76,6 +87,7 @@ class DemandEstimator:
         self.nominal = nominal
         self.areas = areas
         self.origin = pd.Timestamp(origin)
+        self._week_offset_s = week_offset_s(self.origin)
         position = {j: i for i, j in enumerate(nominal.junction_ids)}
         unknown = [j for j in amr_junctions if j not in position]
         if unknown:
@@ -107,9 +119,7 @@ class DemandEstimator:
     def n_areas(self) -> int:
         return len(self.areas.areas)
 
-    def _zone_sums(
-        self, values: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_]
-    ) -> np.ndarray:
+    def zone_sums(self, values: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_]) -> np.ndarray:
         """Sum of ``values`` over the junctions of each zone where ``mask`` holds."""
         zones = self.zone_of[mask]
         inside = zones >= 0
@@ -138,29 +148,13 @@ class DemandEstimator:
             self._level_t = time_s
         return self.level
 
-    def expected_unmetered(self, time_s: int) -> npt.NDArray[np.float64]:
-        """What each junction without an AMR meter is expected to consume now, m³/s.
-
-        The model's demand times the consumption level and the zone's multiplier for this
-        hour of the week; 0 at metered junctions.
-        """
-        demand = self.nominal.at(time_s) * self.level
-        how = hour_of_week(self.origin, time_s)
-        zone_factor = np.where(self.zone_of >= 0, self.multipliers[self.zone_of, how], 1.0)
-        return np.where(self.metered, 0.0, demand * zone_factor)
-
-    def metered_demand(self, time_s: int, amr_m3s: npt.NDArray[np.float64]) -> np.ndarray:
-        """Demand of the AMR-metered junctions: the reading, or the level's expectation."""
-        fallback = self.nominal.at(time_s)[self.amr_positions] * self.level
-        return np.where(np.isfinite(amr_m3s), amr_m3s, fallback)
-
     def estimate(
         self,
         time_s: int,
         amr_m3s: npt.NDArray[np.float64],
         zone_consumption_m3s: npt.NDArray[np.float64],
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Junction demands for the hydraulic model, and each zone's expected consumption.
+    ) -> DemandEstimate:
+        """Junction demands for the hydraulic model, and what each zone is expected to consume.
 
         Parameters
         ----------
@@ -173,17 +167,17 @@ class DemandEstimator:
 
         Returns
         -------
-        demands : ndarray, shape (n_junctions,)
-            Every junction's demand, m³/s: metered junctions as read, the others scaled so
-            that each zone with a measured consumption consumes it (never below 0).
-        expected : ndarray, shape (n_areas,)
-            Each zone's expected consumption without its measurement (metered part as read
-            plus the unmetered expectation), m³/s.
+        DemandEstimate
         """
-        demands = self.expected_unmetered(time_s)
-        demands[self.amr_positions] = self.metered_demand(time_s, amr_m3s)
-        metered = self._zone_sums(demands, self.metered)
-        unmetered = self._zone_sums(demands, ~self.metered)
+        model = self.nominal.at(time_s) * self.level
+        how = (self._week_offset_s + int(time_s)) // 3600 % HOURS_PER_WEEK
+        zone_factor = np.where(self.zone_of >= 0, self.multipliers[self.zone_of, how], 1.0)
+        demands = np.where(self.metered, 0.0, model * zone_factor)
+        # a meter's reading, or the level's expectation when it has not arrived
+        read = np.isfinite(amr_m3s)
+        demands[self.amr_positions] = np.where(read, amr_m3s, model[self.amr_positions])
+        metered = self.zone_sums(demands, self.metered)
+        unmetered = self.zone_sums(demands, ~self.metered)
         expected = metered + unmetered
         target = zone_consumption_m3s - metered
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -192,4 +186,4 @@ class DemandEstimator:
             )
         inside = (self.zone_of >= 0) & ~self.metered
         demands[inside] *= scale[self.zone_of[inside]]
-        return demands, expected
+        return DemandEstimate(demands, expected, metered, self.zone_sums(model, ~self.metered))

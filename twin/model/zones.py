@@ -101,18 +101,20 @@ class ZoneBalance:
             inflow[np.isnan(np.where(self._inlets != 0, flows_m3s, 0.0)).any(axis=1)] = np.nan
             volume = np.where(self._tanks > 0, self._tanks * levels_m, 0.0).sum(axis=1)
             volume[np.isnan(np.where(self._tanks > 0, levels_m, 0.0)).any(axis=1)] = np.nan
-        self._inflow = np.roll(self._inflow, 1, axis=0)
-        self._inflow[0] = inflow
-        self._volume = np.roll(self._volume, 1, axis=0)
-        self._volume[0] = volume
+        # rings: row count % depth holds the newest step
+        self._inflow[self._count % self._depth] = inflow
+        self._volume[self._count % (self._depth + 1)] = volume
         self._count += 1
         out = np.full(len(self.names), np.nan)
         for k, w in enumerate(self.window_steps.tolist()):
             if not self.known[k] or self._count <= (w if w > 1 else 0):
                 continue
-            mean_in = self._inflow[:w, k].mean()
-            stored = (
-                (self._volume[0, k] - self._volume[w, k]) / (w * self._step_s) if w > 1 else 0.0
-            )
-            out[k] = mean_in - stored
+            rows = (self._count - 1 - np.arange(w)) % self._depth
+            mean_in = self._inflow[rows, k].mean()
+            if w > 1:
+                size = self._depth + 1
+                stored = self._volume[(self._count - 1) % size, k]
+                stored -= self._volume[(self._count - 1 - w) % size, k]
+                mean_in -= stored / (w * self._step_s)
+            out[k] = mean_in
         return out
