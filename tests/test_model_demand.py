@@ -67,3 +67,32 @@ def test_the_engine_follows_measured_tank_levels():
         assert engine.step().tank_level[0] == pytest.approx(2.0)
         with pytest.raises(EngineError, match="outside its range"):
             engine.set_tank_levels([500.0])
+
+
+def test_with_profiles_the_level_and_expectation_follow_history_not_the_patterns(ltown):
+    """Meters reading 10% above their typical week give level 1.1, whatever the model's
+    patterns say; a zone without a measurement is expected at its typical week x 1.1."""
+    from twin.model.profile import WeekProfile
+
+    _, wn, layout, areas = ltown
+    nominal = NominalConsumption(wn)
+    n_amr, n_zones = len(layout.amr_demand), len(areas.areas)
+    amr_typical = np.linspace(1e-4, 5e-4, n_amr)
+    zone_typical = np.array([0.03, 0.004])
+    week = np.ones((672, 1))
+    estimator = DemandEstimator(
+        nominal,
+        areas,
+        layout.amr_demand,
+        ORIGIN,
+        amr_profile=WeekProfile(layout.amr_demand, ORIGIN, week * amr_typical),
+        zone_profile=WeekProfile([a.name for a in areas.areas], ORIGIN, week * zone_typical),
+    )
+    for t in range(0, 86_400, 300):
+        estimator.update_level(t, amr_typical * 1.1)
+    assert estimator.level == pytest.approx(1.1)
+    estimate = estimator.estimate(86_400, amr_typical * 1.1, np.full(n_zones, np.nan))
+    metered = estimator.zone_sums(estimate.demands, estimator.metered)
+    assert estimate.expected == pytest.approx(metered + zone_typical * 1.1)
+    totals = np.bincount(estimator.zone_of, estimate.demands, minlength=n_zones)
+    assert totals == pytest.approx(estimate.expected)  # the model shares the zone's total

@@ -79,8 +79,9 @@ class Cusum:
     ----------
     names : sequence of str
         One name per series, in the order of the ``z`` vectors given to :meth:`update`.
-    drift : float, default 0.5
-        Reference value ``k`` (σ units): the part of each ``z`` that is ignored.
+    drift : float or sequence of float, default 0.5
+        Reference value ``k`` (σ units): the part of each ``z`` that is ignored; one for all
+        series or one per series.
     threshold : float, default 8.0
         Alarm threshold ``h`` (σ units).
     direction : {"down", "up"}, default "down"
@@ -111,18 +112,21 @@ class Cusum:
     def __init__(
         self,
         names: Sequence[str],
-        drift: float = 0.5,
+        drift: float | Sequence[float] = 0.5,
         threshold: float = 8.0,
         direction: Literal["up", "down"] = "down",
     ) -> None:
         if direction not in ("up", "down"):
             raise ValueError(f"Cusum direction must be 'up' or 'down', got {direction!r}")
-        if not drift >= 0.0:
+        drifts = np.asarray(drift, dtype=np.float64)
+        if drifts.ndim > 1 or (drifts.ndim == 1 and len(drifts) != len(names)):
+            raise ValueError(f"Cusum drift must be one value or one per series, got {drift}")
+        if not np.all(drifts >= 0.0):
             raise ValueError(f"Cusum drift must be ≥ 0 (σ units), got {drift}")
         if not threshold > 0.0:
             raise ValueError(f"Cusum threshold must be > 0 (σ units), got {threshold}")
         self.names = tuple(names)
-        self.drift = float(drift)
+        self.drift = float(drifts) if drifts.ndim == 0 else drifts.copy()
         self.threshold = float(threshold)
         self.direction = direction
         self._position = {name: i for i, name in enumerate(self.names)}
@@ -136,7 +140,7 @@ class Cusum:
         self._alarm_start = np.full(n, _NO_CHANGE, dtype=np.int64)  # frozen at the alarm
         self._next = np.empty(n)  # scratch for the new statistic
         self._mask = np.empty(n, dtype=bool)  # scratch for masks
-        self._drift = np.full(n, self.drift)
+        self._drift = np.broadcast_to(drifts, (n,)).copy()
         self._zeros = np.zeros(n)
         self._accumulate = np.subtract if direction == "down" else np.add
 

@@ -191,12 +191,22 @@ class EventBook:
         self._events[event_id] = event
         return event
 
-    def confirm(self, event_id: str, t: int, flow_m3h: float | None = None) -> None:
-        """Confirm a suspected event at time ``t`` (s), optionally with a new flow (m³/h)."""
+    def confirm(
+        self, event_id: str, t: int, flow_m3h: float | None = None, start_s: int | None = None
+    ) -> None:
+        """Confirm a suspected event at time ``t`` (s), optionally with a new flow (m³/h)
+        and a refined estimate of its start (s, not after it was raised)."""
         event = self._move(event_id, t, EventState.CONFIRMED, "")
         event.confirmed_at = int(t)
         if flow_m3h is not None:
             event.flow_m3h = float(flow_m3h)
+        if start_s is not None:
+            if start_s > event.raised_at:
+                raise ValueError(
+                    f"event {event_id} raised at {event.raised_at} s cannot start later, "
+                    f"at {start_s} s"
+                )
+            event.start_estimate = int(start_s)
 
     def localize(self, event_id: str, t: int, note: str = "") -> None:
         """Record a (new or refined) search area at time ``t`` (s); the note says which."""

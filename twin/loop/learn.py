@@ -1,9 +1,9 @@
 """Learning from history: what a replay needs to know before it watches for leaks.
 
-Three passes over the history readings (each a :class:`TwinRun`, no detector):
+Passes over the history readings (each a :class:`TwinRun`, no detector):
 
-1. demand only: the zones' unmetered consumption against the model's gives the demand
-   multipliers per zone and hour of the week;
+1. demand only, twice: the AMR meters' typical week, then (with the consumption level it
+   gives) each zone's typical unmetered consumption per hour of weekdays and weekends;
 2. with hydraulics: the twin's pressures at sampled steps; the roughness groups are fitted
    to the loggers (skipped without pressure loggers);
 3. with both: the residuals of a calibrated twin give each zone's and each logger's
@@ -26,13 +26,8 @@ from twin.detect.night_flow import nightly_minimum
 from twin.feeds.readings import Readings
 from twin.feeds.replay import replay
 from twin.loop.twin_run import Trace, TwinRun
-from twin.model.calibrate import (
-    HistorySample,
-    RoughnessFit,
-    diameter_groups,
-    fit_roughness,
-    zone_multipliers,
-)
+from twin.model.calibrate import HistorySample, RoughnessFit, diameter_groups, fit_roughness
+from twin.model.profile import WeekProfile
 from twin.network.areas import NetworkAreas
 from twin.network.sensors import SensorLayout
 from twin.units import M3S_TO_M3H
@@ -51,7 +46,10 @@ class Learned:
 
     Attributes
     ----------
-    multipliers : ndarray, shape (n_zones, 168)
+    amr_profile : WeekProfile or None
+        Typical reading of each AMR meter, m³/s (None without AMR meters).
+    zone_profile : WeekProfile
+        Typical unmetered consumption of each zone at consumption level 1, m³/s.
     roughness : RoughnessFit or None
     zone_baseline : HourOfWeekBaseline
         Zone consumption residual (m³/h).
@@ -62,7 +60,8 @@ class Learned:
     history_days : float
     """
 
-    multipliers: np.ndarray
+    amr_profile: WeekProfile | None
+    zone_profile: WeekProfile
     roughness: RoughnessFit | None
     zone_baseline: HourOfWeekBaseline
     pressure_baseline: HourOfWeekBaseline | None
@@ -100,6 +99,52 @@ def _hourly_means(
     return keys, means
 
 
+def _out_of_fold_shift(
+    times_s: np.ndarray,
+    unmetered: np.ndarray,
+    level: np.ndarray,
+    origin: pd.Timestamp,
+    names: list[str],
+    folds: int = 7,
+):
+    """How much each step's expectation would move with a profile learned without its day.
+
+    A profile scored on the days it was learned from fits them too well: the residuals, and
+    the baseline scale learned from them, would look quieter than any new day. The days are
+    dealt into ``folds`` folds (day number modulo ``folds``); each fold's steps get the
+    profile of the other folds.
+
+    Returns
+    -------
+    callable
+        ``shift(times_s) -> ndarray (n, n_zones)``: full-history expectation minus the
+        out-of-fold one at those times, m³/s (0 where a time was not in the history). Add it
+        to a residual to make the residual out-of-fold.
+    """
+    day = times_s // 86_400
+    fold = day % min(folds, int(day.max()) + 1 if len(day) else 1)
+    full = WeekProfile.fit(times_s, unmetered, origin, names)
+    shift = np.zeros_like(unmetered)
+    for f in np.unique(fold).tolist():
+        inside = fold == f
+        if inside.all():
+            continue  # one day of history: nothing to leave it out against
+        other = WeekProfile.fit(times_s[~inside], unmetered[~inside], origin, names)
+        difference = full.over(times_s[inside]) - other.over(times_s[inside])
+        shift[inside] = np.nan_to_num(difference) * level[inside, None]
+
+    def at(times: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(times), len(names)))
+        position = np.searchsorted(times_s, times)
+        found = (position < len(times_s)) & (
+            times_s[np.minimum(position, len(times_s) - 1)] == times
+        )
+        out[found] = shift[position[found]]
+        return out
+
+    return at
+
+
 def _flat_baseline(
     values: np.ndarray, origin: pd.Timestamp, names: list[str], floor: float
 ) -> HourOfWeekBaseline:
@@ -131,7 +176,7 @@ def learn_from_history(
     calibrate_roughness: bool = True,
     night: tuple[int, int] = (1, 5),
 ) -> Learned:
-    """Learn multipliers, roughness and baselines from history readings (see module doc).
+    """Learn demand profiles, roughness and baselines from history readings (see module doc).
 
     Parameters
     ----------
@@ -145,15 +190,31 @@ def learn_from_history(
     duration = int(readings.event_time.max()) // step_s * step_s
     common = dict(step_s=step_s)
 
-    first = TwinRun(network, wn, layout, areas, origin, duration, hydraulics=False, **common)
-    trace = run_twin_over(first, readings)
-    multipliers = zone_multipliers(
-        trace.times,
-        trace.consumption - trace.metered,
-        trace.unmetered_model,
-        trace.level,
-        origin,
+    amr_profile = None
+    if layout.amr_demand:
+        first = TwinRun(
+            network,
+            wn,
+            layout,
+            areas,
+            origin,
+            duration,
+            hydraulics=False,
+            record_amr=True,
+            **common,
+        )
+        trace = run_twin_over(first, readings)
+        amr_profile = WeekProfile.fit(trace.times, trace.amr, origin, layout.amr_demand)
+    profiles = dict(amr_profile=amr_profile)
+    first = TwinRun(
+        network, wn, layout, areas, origin, duration, hydraulics=False, **profiles, **common
     )
+    trace = run_twin_over(first, readings)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unmetered = (trace.consumption - trace.metered) / trace.level[:, None]
+    zone_names = [a.name for a in areas.areas]
+    profiles["zone_profile"] = WeekProfile.fit(trace.times, unmetered, origin, zone_names)
+    honest = _out_of_fold_shift(trace.times, unmetered, trace.level, origin, zone_names)
 
     roughness = None
     if calibrate_roughness and layout.pressure:
@@ -164,8 +225,8 @@ def learn_from_history(
             areas,
             origin,
             duration,
-            multipliers=multipliers,
             sample_every_s=3600,
+            **profiles,
             **common,
         )
         trace = run_twin_over(second, readings)
@@ -181,17 +242,19 @@ def learn_from_history(
         areas,
         origin,
         duration,
-        multipliers=multipliers,
+        **profiles,
         pipe_factors=None if roughness is None else roughness.pipe_factors(),
         hydraulics=bool(layout.pressure),
         **common,
     )
     trace = run_twin_over(third, readings)
     third.close()
-    zone_names = [a.name for a in areas.areas]
     # The zone CUSUMs run on hourly means; one scale per zone (a week of history has too
-    # few hours of each kind for more), so the baseline is fitted to the whole series.
-    hour_times, hourly = _hourly_means(trace.times, trace.zone_residual_m3h, step_s)
+    # few hours of each kind for more), so the baseline is fitted to the whole series. The
+    # residuals are those the twin would have had with profiles learned without each day.
+    _, hourly = _hourly_means(
+        trace.times, trace.zone_residual_m3h + honest(trace.times) * M3S_TO_M3H, step_s
+    )
     zone_baseline = _flat_baseline(hourly, origin, zone_names, FLOW_FLOOR_M3H)
     pressure_baseline = (
         HourOfWeekBaseline.fit(
@@ -212,7 +275,8 @@ def learn_from_history(
         window_steps=max(3600 // step_s, 1),
     )
     return Learned(
-        multipliers,
+        amr_profile,
+        profiles["zone_profile"],
         roughness,
         zone_baseline,
         pressure_baseline,

@@ -104,8 +104,8 @@ def balances(
 
     System input is the zone's measured consumption (inlets minus storage) integrated over
     the steps with a reading; billed metered is what the AMR meters read; billed unmetered is
-    the twin's expectation for the customers without a smart meter (model x level x
-    calibrated multipliers), so real losses are what the zone took beyond what its customers
+    the twin's expectation for the customers without a smart meter (their zone's typical
+    consumption x level), so real losses are what the zone took beyond what its customers
     are expected to have used. Steps without a measured consumption are left out of every
     term, and the period's days count only the steps used.
     """

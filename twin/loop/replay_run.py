@@ -148,7 +148,8 @@ def replay_twin(
         origin,
         duration,
         step_s=step_s,
-        multipliers=learned.multipliers,
+        amr_profile=learned.amr_profile,
+        zone_profile=learned.zone_profile,
         pipe_factors=learned.pipe_factors,
         detector=detector,
     )
@@ -193,7 +194,8 @@ def _rebased(learned: Learned, history_origin: pd.Timestamp, origin: pd.Timestam
         )
 
     return Learned(
-        learned.multipliers,
+        learned.amr_profile,
+        learned.zone_profile,
         learned.roughness,
         move(learned.zone_baseline),
         move(learned.pressure_baseline),

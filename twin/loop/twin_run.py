@@ -26,6 +26,7 @@ from twin.feeds.readings import Readings
 from twin.loop.board import ReadingBoard
 from twin.model.consumption import NominalConsumption
 from twin.model.demand import DemandEstimator
+from twin.model.profile import WeekProfile
 from twin.model.twin_model import TwinModel
 from twin.model.zones import ZoneBalance
 from twin.network.areas import NetworkAreas
@@ -48,36 +49,37 @@ class Trace:
     consumption : ndarray, shape (n_steps, n_zones)
         Measured consumption of each zone (inlets minus storage), m³/s; NaN: unknown.
     expected : ndarray, shape (n_steps, n_zones)
-        Expected consumption of each zone (metered part as read, the rest from the model,
-        the level and the calibrated multipliers; no leak), m³/s.
+        Expected consumption of each zone (metered part as read, the rest from the zone's
+        typical consumption and the level; no leak), m³/s.
     metered : ndarray, shape (n_steps, n_zones)
-        Consumption read by AMR meters (or estimated for missing readings), m³/s.
-    unmetered_model : ndarray, shape (n_steps, n_zones)
-        The model's unmetered consumption times the level, before zone multipliers, m³/s.
+        Consumption read by AMR meters (or estimated for missing readings), averaged over
+        the zone's balance window as its consumption is, m³/s.
     pressure_measured, pressure_expected : ndarray, shape (n_steps, n_pressure)
         Pressure at each logger, m.
     zone_pressure : ndarray, shape (n_steps, n_zones)
         The model's mean junction pressure per zone, m.
     level : ndarray, shape (n_steps,)
-        Consumption level from the AMR meters (1 = as the model expects).
+        Consumption level from the AMR meters (1 = as typical, or as the model expects).
     converged : ndarray of bool, shape (n_steps,)
+    amr : ndarray, shape (n_steps, n_amr) or (n_steps, 0)
+        The AMR readings of each step, m³/s (kept only when asked for: learning profiles).
     """
 
     times: npt.NDArray[np.int64]
     consumption: npt.NDArray[np.float64]
     expected: npt.NDArray[np.float64]
     metered: npt.NDArray[np.float64]
-    unmetered_model: npt.NDArray[np.float64]
     pressure_measured: npt.NDArray[np.float64]
     pressure_expected: npt.NDArray[np.float64]
     zone_pressure: npt.NDArray[np.float64]
     level: npt.NDArray[np.float64]
     converged: npt.NDArray[np.bool_]
+    amr: npt.NDArray[np.float64]
     count: int = 0
     samples: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
 
     @classmethod
-    def empty(cls, n_steps: int, n_zones: int, n_pressure: int) -> Trace:
+    def empty(cls, n_steps: int, n_zones: int, n_pressure: int, n_amr: int = 0) -> Trace:
         def nan(*shape: int) -> np.ndarray:
             return np.full(shape, np.nan)
 
@@ -86,12 +88,12 @@ class Trace:
             nan(n_steps, n_zones),
             nan(n_steps, n_zones),
             nan(n_steps, n_zones),
-            nan(n_steps, n_zones),
             nan(n_steps, n_pressure),
             nan(n_steps, n_pressure),
             nan(n_steps, n_zones),
             nan(n_steps),
             np.zeros(n_steps, dtype=bool),
+            nan(n_steps, n_amr),
         )
 
     def view(self) -> Trace:
@@ -102,12 +104,12 @@ class Trace:
             self.consumption[:n],
             self.expected[:n],
             self.metered[:n],
-            self.unmetered_model[:n],
             self.pressure_measured[:n],
             self.pressure_expected[:n],
             self.zone_pressure[:n],
             self.level[:n],
             self.converged[:n],
+            self.amr[:n],
             n,
             self.samples,
         )
@@ -142,20 +144,23 @@ class TwinRun:
         Last step time, s.
     step_s : int
         Step, s.
-    multipliers : ndarray, shape (n_zones, 168), optional
-        Calibrated unmetered-demand multipliers (see :class:`DemandEstimator`).
+    amr_profile, zone_profile : WeekProfile, optional
+        Typical AMR readings and zone unmetered consumption from history (see
+        :class:`DemandEstimator`).
     pipe_factors : mapping, optional
         Calibrated roughness factors.
     detector : LeakDetector, optional
         Fed every step; None for a learning (history) run.
     hydraulics : bool
         Step the hydraulic model (False: only the demand and zone balance, for learning
-        demand multipliers fast).
+        demand profiles fast).
     wait_s : int
         How long after a slot's time the twin processes it (channel latency), s.
     sample_every_s : int
         Keep the demand vector, tank levels and measured pressures this often (for
         roughness calibration), s; 0 keeps none.
+    record_amr : bool
+        Keep every step's AMR readings in the trace (for learning their profile).
     """
 
     def __init__(
@@ -168,12 +173,14 @@ class TwinRun:
         duration_s: int,
         *,
         step_s: int = 300,
-        multipliers: npt.NDArray[np.float64] | None = None,
+        amr_profile: WeekProfile | None = None,
+        zone_profile: WeekProfile | None = None,
         pipe_factors: dict[str, dict[str, float]] | None = None,
         detector: LeakDetector | None = None,
         hydraulics: bool = True,
         wait_s: int = 0,
         sample_every_s: int = 0,
+        record_amr: bool = False,
         night: tuple[int, int] = (1, 5),
     ) -> None:
         self.origin = pd.Timestamp(origin)
@@ -197,7 +204,12 @@ class TwinRun:
         junctions = self.model.junction_ids if self.model else list(wn.junction_name_list)
         self.nominal = NominalConsumption(wn, junctions)
         self.estimator = DemandEstimator(
-            self.nominal, areas, layout.amr_demand, self.origin, multipliers=multipliers
+            self.nominal,
+            areas,
+            layout.amr_demand,
+            self.origin,
+            amr_profile=amr_profile,
+            zone_profile=zone_profile,
         )
         tank_area = {t: np.pi * wn.get_node(t).diameter ** 2 / 4 for t in wn.tank_name_list}
         self.zones = ZoneBalance(areas, layout.flow, layout.tank_level, tank_area, step_s)
@@ -206,8 +218,9 @@ class TwinRun:
         self.wait_s = int(wait_s)
         self.sample_every_s = int(sample_every_s)
         n_steps = self.duration_s // self.step_s + 1
-        self.trace = Trace.empty(n_steps, len(self.zone_names), len(layout.pressure))
-        self._expected_ring = np.full(
+        n_amr = len(layout.amr_demand) if record_amr else 0
+        self.trace = Trace.empty(n_steps, len(self.zone_names), len(layout.pressure), n_amr)
+        self._metered_ring = np.full(
             (int(self.zones.window_steps.max()), len(self.zone_names)), np.nan
         )
         self._amr_slot = -1
@@ -255,13 +268,15 @@ class TwinRun:
         consumption = self.zones.update(flows, levels)
         estimate = self.estimator.estimate(t, amr, consumption)
         demands = estimate.demands
-        expected_window = self._windowed_expected(estimate.expected)
+        metered = self._windowed_metered(estimate.metered)
+        expected_window = estimate.expected - estimate.metered + metered
         trace.times[i] = t
         trace.consumption[i] = consumption
         trace.expected[i] = expected_window
         trace.level[i] = self.estimator.level
-        trace.metered[i] = estimate.metered
-        trace.unmetered_model[i] = estimate.unmetered_model
+        trace.metered[i] = metered
+        if trace.amr.shape[1]:
+            trace.amr[i] = amr
         pressure = board.slot(t, "pressure")
         trace.pressure_measured[i] = pressure
         if self.model is not None:
@@ -290,11 +305,15 @@ class TwinRun:
             demands = self.nominal.at(engine.time_s)
             engine.step(demands)
 
-    def _windowed_expected(self, expected: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """Expected consumption averaged over each zone's balance window (as measured)."""
-        ring = self._expected_ring
-        ring[self.trace.count % len(ring)] = expected
-        out = expected.copy()
+    def _windowed_metered(self, metered: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Metered consumption averaged over each zone's balance window (as it is measured).
+
+        The zone's unmetered profile was learned from consumption measured over the same
+        window, so it is not averaged again.
+        """
+        ring = self._metered_ring
+        ring[self.trace.count % len(ring)] = metered
+        out = metered.copy()
         for k, w in enumerate(self.zones.window_steps.tolist()):
             if w > 1:  # the ring is as deep as the longest window: all of it
                 out[k] = ring[:, k].mean()

@@ -1,11 +1,8 @@
-"""Calibration from a history window: zone demand multipliers and roughness groups.
+"""Calibration from a history window: roughness groups.
 
-What the utility does not know, fitted so that the twin's expectations match the history:
+What the utility does not know, fitted so that the twin's expectations match the history
+(the typical week of consumption is learned by :class:`twin.model.profile.WeekProfile`):
 
-* **demand multipliers** per zone and hour of the week: how the zone's consumption without a
-  smart meter compares with the model's demand times the consumption level (the shape of the
-  week the model's patterns get wrong). A robust median, so that a leak present during part
-  of the history moves it little;
 * **roughness groups**: one factor per group of pipes of similar diameter (old small mains
   roughen faster than trunk mains), fitted with ``scipy.optimize.least_squares`` so that the
   expected pressures at the loggers match the measured ones at sampled history steps.
@@ -27,93 +24,13 @@ from wntr.network import WaterNetworkModel
 from twin.hydraulics import HydraulicEngine
 from twin.hydraulics.record import sensor_positions
 from twin.network.sensors import SensorLayout
-from twin.week import HOURS_PER_WEEK, hour_of_week
 
 __all__ = [
     "HistorySample",
     "RoughnessFit",
     "diameter_groups",
     "fit_roughness",
-    "zone_multipliers",
 ]
-
-
-def zone_multipliers(
-    times_s: npt.NDArray[np.int64],
-    unmetered_measured: npt.NDArray[np.float64],
-    unmetered_model: npt.NDArray[np.float64],
-    level: npt.NDArray[np.float64],
-    origin: pd.Timestamp,
-    *,
-    bounds: tuple[float, float] = (0.2, 5.0),
-) -> npt.NDArray[np.float64]:
-    """Multipliers that turn the model's unmetered demand into the history's, per hour of week.
-
-    The history's unmetered consumption divided by the consumption level gives a profile per
-    hour of the day, one for weekdays and one for weekends (median over the history's days:
-    robust to a leak during part of it). The multiplier of an hour of the week is that
-    profile over the model's mean demand in that hour, so the expectation follows the
-    history's daily shape, not the model's patterns (whose weekdays may differ in ways one
-    week of history cannot confirm).
-
-    Parameters
-    ----------
-    times_s : ndarray of int, shape (n_steps,)
-        Step times, s since ``origin``.
-    unmetered_measured : ndarray, shape (n_steps, n_zones)
-        Zone consumption minus its metered part, m³/s (NaN: unknown).
-    unmetered_model : ndarray, shape (n_steps, n_zones)
-        The model's unmetered consumption times the level, m³/s.
-    level : ndarray, shape (n_steps,)
-        The consumption level at each step.
-    origin : pandas.Timestamp
-    bounds : (float, float)
-        A multiplier is clipped to this range (a zone half-empty or five times fuller than
-        its model is a model to fix, not to calibrate).
-
-    Returns
-    -------
-    ndarray, shape (n_zones, 168)
-        Multipliers; an hour without data takes the hour of any day, then 1.
-
-    Examples
-    --------
-    >>> t = np.arange(0, 7 * 86400, 3600)
-    >>> m = zone_multipliers(t, np.full((len(t), 1), 2.0), np.ones((len(t), 1)),
-    ...                      np.ones(len(t)), pd.Timestamp("2018-01-01"))
-    >>> float(m[0, 10])
-    2.0
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        profile = unmetered_measured / level[:, None]
-        model = unmetered_model / level[:, None]
-    profile[~np.isfinite(profile)] = np.nan
-    model[~np.isfinite(model)] = np.nan
-    how = hour_of_week(times_s, origin)
-    # One profile per hour of weekdays and per hour of weekends, not per hour of the week:
-    # a week of history would give each hour of the week a single day, fitted to its own
-    # noise, and the residuals learned afterwards would look quieter than they will be.
-    day_type = np.where(how >= 5 * 24, 24, 0) + how % 24
-    slots = np.arange(HOURS_PER_WEEK)
-    slot_type = np.where(slots >= 5 * 24, 24, 0) + slots % 24
-    n_zones = profile.shape[1]
-    by_type = np.full((n_zones, 48), np.nan)
-    by_hour = np.full((n_zones, 24), np.nan)
-    model_mean = np.full((n_zones, HOURS_PER_WEEK), np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN hours stay NaN
-        for key in np.unique(day_type).tolist():
-            by_type[:, key] = np.nanmedian(profile[day_type == key], axis=0)
-        for hour in np.unique(how % 24).tolist():
-            by_hour[:, hour] = np.nanmedian(profile[how % 24 == hour], axis=0)
-        for slot in np.unique(how).tolist():
-            model_mean[:, slot] = np.nanmean(model[how == slot], axis=0)
-    wanted = by_type[:, slot_type]
-    wanted = np.where(np.isnan(wanted), by_hour[:, slots % 24], wanted)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = wanted / model_mean
-    out = np.where(np.isfinite(out), out, 1.0)
-    return np.clip(out, *bounds)
 
 
 @dataclass(frozen=True)

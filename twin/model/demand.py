@@ -4,14 +4,16 @@ Three sources, in the order of trust:
 
 * an AMR/AMI meter on a junction gives that junction's consumption directly;
 * the meters together give the town's consumption *level* right now (a hot day, a holiday):
-  the ratio of what they read to what the model expects of them, smoothed over hours;
+  the ratio of what they read to what they typically read at this hour of this kind of day
+  (their :class:`WeekProfile` from history), smoothed over hours;
 * a zone's measured consumption (inlets minus storage) fixes the zone's total: the demand of
   its junctions without a smart meter is scaled so that the total is matched.
 
-Where a zone's consumption is not measured (no inlet meter, or its readings are missing) the
-unmetered junctions get the model's demand times the level and the zone's calibrated
-multiplier for that hour of the week. The same expectation, without the measurement, is what
-the inflow residual compares the measurement with.
+Where a zone's consumption is not measured (no inlet meter, or its readings are missing) its
+unmetered junctions consume the zone's typical unmetered consumption (its profile from
+history) times the level. The same expectation, without the measurement, is what the inflow
+residual compares the measurement with. The nominal model's demands only share a zone's
+total among its junctions; without history, the model's patterns stand in for the profiles.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from twin.model.consumption import NominalConsumption
+from twin.model.profile import WeekProfile
 from twin.network.areas import NetworkAreas
-from twin.week import HOURS_PER_WEEK, week_offset_s
 
 __all__ = ["DemandEstimate", "DemandEstimator"]
 
@@ -40,17 +42,14 @@ class DemandEstimate(NamedTuple):
         zone with a measured consumption consumes it (never below 0).
     expected : ndarray, shape (n_areas,)
         Each zone's expected consumption without its measurement: the metered part as read
-        plus the unmetered expectation (model x level x multiplier).
+        plus the unmetered expectation (typical unmetered consumption x level).
     metered : ndarray, shape (n_areas,)
-        Each zone's AMR-metered consumption (a missing reading: the level's expectation).
-    unmetered_model : ndarray, shape (n_areas,)
-        The model's unmetered demand times the level, before the zone multipliers.
+        Each zone's AMR-metered consumption (a missing reading: its typical value x level).
     """
 
     demands: npt.NDArray[np.float64]
     expected: npt.NDArray[np.float64]
     metered: npt.NDArray[np.float64]
-    unmetered_model: npt.NDArray[np.float64]
 
 
 class DemandEstimator:
@@ -69,9 +68,12 @@ class DemandEstimator:
     level_halflife_s : float
         Half-life of the smoothing of the consumption level, s (default 3 h: a day's level
         is found within hours, one noisy step moves it little).
-    multipliers : ndarray, shape (n_areas, 168), optional
-        Calibrated multiplier of each zone's unmetered demand per hour of the week
-        (:mod:`twin.model.calibrate`); default 1.
+    amr_profile : WeekProfile, optional
+        Typical reading of each AMR meter (m³/s, in ``amr_junctions`` order); default: the
+        model's demand at the meter's junction.
+    zone_profile : WeekProfile, optional
+        Typical unmetered consumption of each zone at level 1 (m³/s, in ``areas`` order);
+        default: the model's unmetered demand of the zone.
     """
 
     def __init__(
@@ -82,12 +84,12 @@ class DemandEstimator:
         origin: pd.Timestamp,
         *,
         level_halflife_s: float = 3 * 3600,
-        multipliers: npt.NDArray[np.float64] | None = None,
+        amr_profile: WeekProfile | None = None,
+        zone_profile: WeekProfile | None = None,
     ) -> None:
         self.nominal = nominal
         self.areas = areas
         self.origin = pd.Timestamp(origin)
-        self._week_offset_s = week_offset_s(self.origin)
         position = {j: i for i, j in enumerate(nominal.junction_ids)}
         unknown = [j for j in amr_junctions if j not in position]
         if unknown:
@@ -105,15 +107,14 @@ class DemandEstimator:
         self._halflife_s = float(level_halflife_s)
         self.level = 1.0
         self._level_t: int | None = None
-        n_areas = len(areas.areas)
-        self.multipliers = (
-            np.ones((n_areas, HOURS_PER_WEEK)) if multipliers is None else np.asarray(multipliers)
-        )
-        if self.multipliers.shape != (n_areas, HOURS_PER_WEEK):
-            raise ValueError(
-                f"multipliers must have shape ({n_areas}, {HOURS_PER_WEEK}), "
-                f"got {self.multipliers.shape}"
-            )
+        for what, profile, width in (
+            ("amr_profile", amr_profile, len(self.amr_positions)),
+            ("zone_profile", zone_profile, len(areas.areas)),
+        ):
+            if profile is not None and len(profile.names) != width:
+                raise ValueError(f"{what} has {len(profile.names)} series, expected {width}")
+        self.amr_profile = None if amr_profile is None else amr_profile.rebased(self.origin)
+        self.zone_profile = None if zone_profile is None else zone_profile.rebased(self.origin)
 
     @property
     def n_areas(self) -> int:
@@ -123,7 +124,8 @@ class DemandEstimator:
         """Sum of ``values`` over the junctions of each zone where ``mask`` holds."""
         zones = self.zone_of[mask]
         inside = zones >= 0
-        return np.bincount(zones[inside], values[mask][inside], minlength=self.n_areas)
+        sums = np.bincount(zones[inside], values[mask][inside], minlength=self.n_areas)
+        return sums.astype(np.float64, copy=False)  # bincount of nothing gives integers
 
     def update_level(self, time_s: int, amr_m3s: npt.NDArray[np.float64]) -> float:
         """Fold the AMR readings of one step into the consumption level; the new level.
@@ -135,7 +137,7 @@ class DemandEstimator:
         amr_m3s : ndarray, shape (n_amr,)
             Consumption each AMR meter read, m³/s; NaN for a reading that has not arrived.
         """
-        expected = self.nominal.at(time_s)[self.amr_positions]
+        expected = self._typical_amr(time_s)
         seen = np.isfinite(amr_m3s)
         if seen.sum() >= max(1, len(amr_m3s) // 2) and expected[seen].sum() > 0:
             ratio = float(amr_m3s[seen].sum() / expected[seen].sum())
@@ -169,21 +171,39 @@ class DemandEstimator:
         -------
         DemandEstimate
         """
-        model = self.nominal.at(time_s) * self.level
-        how = (self._week_offset_s + int(time_s)) // 3600 % HOURS_PER_WEEK
-        zone_factor = np.where(self.zone_of >= 0, self.multipliers[self.zone_of, how], 1.0)
-        demands = np.where(self.metered, 0.0, model * zone_factor)
-        # a meter's reading, or the level's expectation when it has not arrived
+        model = self.nominal.at(time_s)
+        demands = np.where(self.metered, 0.0, model)
+        # a meter's reading, or its typical reading times the level when it has not arrived
         read = np.isfinite(amr_m3s)
-        demands[self.amr_positions] = np.where(read, amr_m3s, model[self.amr_positions])
+        typical = self._typical_amr(time_s, model)
+        demands[self.amr_positions] = np.where(read, amr_m3s, typical * self.level)
         metered = self.zone_sums(demands, self.metered)
-        unmetered = self.zone_sums(demands, ~self.metered)
-        expected = metered + unmetered
-        target = zone_consumption_m3s - metered
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(
-                np.isfinite(target) & (unmetered > 0), np.maximum(target, 0.0) / unmetered, 1.0
+        model_unmetered = self.zone_sums(model, ~self.metered)
+        typical_unmetered = model_unmetered
+        if self.zone_profile is not None:
+            typical_unmetered = self.zone_profile.at(time_s)
+            typical_unmetered = np.where(
+                np.isfinite(typical_unmetered), typical_unmetered, model_unmetered
             )
+        expected_unmetered = typical_unmetered * self.level
+        target = np.where(
+            np.isfinite(zone_consumption_m3s), zone_consumption_m3s - metered, expected_unmetered
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(model_unmetered > 0, np.maximum(target, 0.0) / model_unmetered, 1.0)
         inside = (self.zone_of >= 0) & ~self.metered
         demands[inside] *= scale[self.zone_of[inside]]
-        return DemandEstimate(demands, expected, metered, self.zone_sums(model, ~self.metered))
+        outside = (self.zone_of < 0) & ~self.metered
+        demands[outside] *= self.level
+        return DemandEstimate(demands, metered + expected_unmetered, metered)
+
+    def _typical_amr(
+        self, time_s: int, model: npt.NDArray[np.float64] | None = None
+    ) -> npt.NDArray[np.float64]:
+        """Each AMR meter's typical reading at ``time_s`` (level 1), m³/s."""
+        if model is None:
+            model = self.nominal.at(time_s)
+        if self.amr_profile is None:
+            return model[self.amr_positions]
+        typical = self.amr_profile.at(time_s)  # NaN: a meter silent through the history
+        return np.where(np.isfinite(typical), typical, model[self.amr_positions])
