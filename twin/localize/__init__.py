@@ -1,0 +1,1 @@
+"""Localization: where a leak is, from sensitivities, candidate ranking and search areas."""
