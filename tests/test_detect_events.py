@@ -1,5 +1,7 @@
+
 """Leak events: the lifecycle, the refused transitions, the believed leak flow, the table."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -144,6 +146,10 @@ def test_to_frame_columns_and_time_format():
         "confirmed_at",
         "closed_at",
         "sensors",
+        "pipe",
+        "probability",
+        "search_area_pipes",
+        "search_area_km",
     ]
     first, second = frame.to_dict("records")
     assert first["detected_at"] == "2018-01-01 02:00:00"
@@ -152,6 +158,33 @@ def test_to_frame_columns_and_time_format():
     assert (first["state"], first["sensors"], first["flow_m3h"]) == ("confirmed", "p227", 4.0)
     assert second["start_estimate"] == "2018-01-02 00:00:00"
     assert second["sensors"] == "p1;p2"
+    assert first["pipe"] == "" and np.isnan(first["search_area_km"])  # not localized yet
+
+
+def test_a_localization_fills_the_pipe_columns_and_keeps_every_location():
+    """Each localization names a pipe and a search area; the event keeps them all in order."""
+    book = _book_with_event()
+    book.confirm("E001", 3 * HOUR)
+    book.localize(
+        "E001",
+        5 * HOUR,
+        pipe="p257",
+        probability=0.3,
+        search_area_pipes=("p257", "p258"),
+        search_area_km=0.4,
+    )
+    book.localize(
+        "E001",
+        29 * HOUR,
+        "refined",
+        pipe="p260",
+        probability=0.5,
+        search_area_pipes=("p260",),
+        search_area_km=0.1,
+    )
+    row = book.to_frame(ORIGIN).iloc[0]
+    assert (row["state"], row["pipe"], row["search_area_pipes"]) == ("localized", "p260", "p260")
+    assert book["E001"].locations == [(5 * HOUR, "p257"), (29 * HOUR, "p260")]
 
 
 def test_empty_book_gives_empty_table_with_columns():

@@ -112,3 +112,20 @@ def test_a_column_naming_no_network_element_is_refused(case, tmp_path):
     )
     assert result.exit_code != 0
     assert "Flows.csv, column 'p99999'" in str(result.exception or result.output)
+
+
+def test_the_leak_is_localized_within_300_m_and_written_as_battledim_results(replayed):
+    """The Area C event names a pipe within BattLeDIM's 300 m of p257, with a walkable
+    search area, and leaks.txt holds that pipe in BattLeDIM's result layout."""
+    from twin.evaluate.distance import PipeDistances
+    from twin.evaluate.results import read_leaks_txt
+
+    events = pd.read_csv(replayed / "events.csv")
+    leak = events[events["area"] == "C"].iloc[0]
+    distances = PipeDistances.from_network("L-TOWN")
+    assert distances.pipe_distance(leak["pipe"], "p257") <= 300
+    assert 0 < leak["search_area_km"] < 2 and leak["pipe"] in leak["search_area_pipes"]
+    results = read_leaks_txt(replayed / "leaks.txt")
+    assert leak["pipe"] in set(results["pipe"])
+    candidates = pd.read_csv(replayed / "candidates.csv")
+    assert candidates.groupby(["event_id", "time"])["probability"].sum().max() <= 1 + 1e-9

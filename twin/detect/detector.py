@@ -300,8 +300,21 @@ class LeakDetector:
                 continue  # a new alarm in the zone: that is another leak's, not this one's
             new_flow = max(event.flow_m3h + excess, 0.0)
             self.believed_m3h[zone] += new_flow - event.flow_m3h
-            self.book.update_flow(event_id, new_flow)
             self.leak_cusum.reset(zone)
+            if new_flow < self.settings.min_leak_m3h / 2.0:
+                self.book.close(event_id, time_s, reason="faded: flow below half the smallest leak")
+                self.believed_m3h[zone] = max(self.believed_m3h[zone] - new_flow, 0.0)
+                self._checkpoints.pop(event_id)
+                continue
+            self.book.update_flow(event_id, new_flow)
+
+    def merge(self, time_s: int, event_id: str, into: str) -> None:
+        """Take a confirmed event as the growth of an earlier leak in its zone (found by
+        localization: both point to the same place); the earlier one takes its flow."""
+        event, target = self.book[event_id], self.book[into]
+        self.book.update_flow(into, target.flow_m3h + event.flow_m3h)
+        self.book.close(event_id, time_s, reason=f"merged into {into}: the same leak growing")
+        self._checkpoints.pop(event_id, None)
 
     def _repair(self, time_s: int, zone: int) -> None:
         events = [

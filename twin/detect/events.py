@@ -36,6 +36,10 @@ EVENT_COLUMNS = (
     "confirmed_at",
     "closed_at",
     "sensors",
+    "pipe",
+    "probability",
+    "search_area_pipes",
+    "search_area_km",
 )
 """Columns of :meth:`EventBook.to_frame`, in order (the first five are what the CLI needs)."""
 
@@ -87,6 +91,16 @@ class LeakEvent:
         When it was confirmed, first localized and closed (s since origin), None until then.
     sensors : tuple of str
         The series whose residuals raised it.
+    pipe : str
+        The most likely pipe of the latest localization ("" until localized).
+    probability : float
+        Its probability (NaN until localized).
+    search_area_pipes : tuple of str
+        The pipes a crew should walk (the latest search area).
+    search_area_km : float
+        Their length, km (NaN until localized).
+    locations : list of (int, str)
+        Every localization as (time in s since origin, most likely pipe), oldest first.
     history : list of (int, str, str)
         Every state change as (time in s since origin, new state, note), oldest first.
     """
@@ -102,6 +116,11 @@ class LeakEvent:
     localized_at: int | None = None
     closed_at: int | None = None
     sensors: tuple[str, ...] = ()
+    pipe: str = ""
+    probability: float = float("nan")
+    search_area_pipes: tuple[str, ...] = ()
+    search_area_km: float = float("nan")
+    locations: list[tuple[int, str]] = field(default_factory=list)
     history: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
@@ -208,11 +227,31 @@ class EventBook:
                 )
             event.start_estimate = int(start_s)
 
-    def localize(self, event_id: str, t: int, note: str = "") -> None:
-        """Record a (new or refined) search area at time ``t`` (s); the note says which."""
+    def localize(
+        self,
+        event_id: str,
+        t: int,
+        note: str = "",
+        *,
+        pipe: str = "",
+        probability: float = float("nan"),
+        search_area_pipes: tuple[str, ...] = (),
+        search_area_km: float = float("nan"),
+    ) -> None:
+        """Record a (new or refined) location at time ``t`` (s); the note says which.
+
+        ``pipe`` is the most likely pipe and ``probability`` its probability; the search
+        area is the pipes a crew should walk and their length (km).
+        """
         event = self._move(event_id, t, EventState.LOCALIZED, note)
         if event.localized_at is None:
             event.localized_at = int(t)
+        if pipe:
+            event.pipe = pipe
+            event.probability = float(probability)
+            event.search_area_pipes = tuple(search_area_pipes)
+            event.search_area_km = float(search_area_km)
+            event.locations.append((int(t), pipe))
 
     def repaired(self, event_id: str, t: int) -> None:
         """Record the repair of a confirmed or localized leak at time ``t`` (s)."""
@@ -255,7 +294,9 @@ class EventBook:
         pandas.DataFrame
             Columns :data:`EVENT_COLUMNS`: ``event_id``, ``detected_at``, ``start_estimate``,
             ``flow_m3h`` (m³/h), ``area``, ``state``, ``detector``, ``confirmed_at``,
-            ``closed_at``, ``sensors`` (joined by ``";"``); rows in order of raising.
+            ``closed_at``, ``sensors`` (joined by ``";"``), ``pipe``, ``probability``,
+            ``search_area_pipes`` (joined by ``";"``), ``search_area_km`` (km); rows in
+            order of raising.
 
         Examples
         --------
@@ -282,11 +323,17 @@ class EventBook:
                 when(e.confirmed_at),
                 when(e.closed_at),
                 ";".join(e.sensors),
+                e.pipe,
+                e.probability,
+                ";".join(e.search_area_pipes),
+                e.search_area_km,
             )
             for e in self
         ]
         frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
-        return frame.astype({"flow_m3h": np.float64})
+        return frame.astype(
+            {"flow_m3h": np.float64, "probability": np.float64, "search_area_km": np.float64}
+        )
 
     def _move(self, event_id: str, t: int, to: EventState, note: str) -> LeakEvent:
         """Check and record one transition; the event is unchanged if it is refused."""

@@ -302,6 +302,28 @@ class HydraulicEngine:
         self._advance(h, epanet_time)
         return state
 
+    def what_if(self, junction_demands: npt.ArrayLike | None = None) -> HydraulicState:
+        """Solve the network at :attr:`time_s` without advancing the clock.
+
+        For questions about the present ("what would the sensors read if the leak were at
+        n123?"): the next :meth:`step` solves the same time again with its own demands, so
+        a what-if leaves no trace in the run. Tank levels are those of the present.
+
+        Parameters
+        ----------
+        junction_demands : array_like, shape (n_junctions,), optional
+            As for :meth:`step`.
+        """
+        if self._project is None:
+            raise EngineError("the engine is closed")
+        if self.time_s > self.duration_s:
+            raise EngineError(f"the run is over: it ends at {self.duration_s} s (duration_s)")
+        h = self._project.handle
+        self._set_demands(h, junction_demands)
+        coefficients = self._set_leaks(h)
+        tk.runH(h)
+        return self._read_state(h, coefficients)
+
     def _set_demands(self, h: object, junction_demands: npt.ArrayLike | None) -> None:
         if self._demand_source == "patterns":
             if junction_demands is not None:
@@ -431,6 +453,18 @@ class HydraulicEngine:
                     raise EngineError(
                         f"tank {tank}: level {level:.3f} m is outside its range ({error})"
                     ) from None
+
+    @property
+    def project(self) -> Project:
+        """The open EPANET project, for reading network properties (``twin.hydraulics.jacobian``).
+
+        Read only: a value set behind the engine's back is lost when the solver reopens. Its
+        current results belong to the last solve, which may be a tank or control event after
+        the state :meth:`step` returned; take the operating point from that state instead.
+        """
+        if self._project is None:
+            raise EngineError("the engine is closed")
+        return self._project
 
     # --- leaks during a run ------------------------------------------------------------------
     @property

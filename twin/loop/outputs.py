@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from twin.detect.events import EventBook
+from twin.evaluate.results import HEADER as LEAKS_TXT_HEADER
 from twin.loop.twin_run import Trace
 from twin.network.areas import NetworkAreas
 from twin.store.gold import GOLD_COLUMNS
@@ -52,14 +53,15 @@ def _stamp(origin: pd.Timestamp, seconds: Any) -> str:
 
 
 def event_rows(book: EventBook, origin: pd.Timestamp, end_s: int) -> pd.DataFrame:
-    """One row per event that was confirmed (transients the twin dropped are left out).
+    """One row per event that was confirmed (transients the twin dropped, and events merged
+    into an earlier leak as its growth, are left out).
 
     Columns: ``event_id, detected_at, start_estimate, flow_m3h, area, state, detector,
     confirmed_at, closed_at, volume_m3, sensors`` (times ``YYYY-MM-DD HH:MM:SS``); the
     volume is the estimated flow from the estimated start to the close (or ``end_s``).
     """
     frame = book.to_frame(origin)
-    kept = [e for e in book if e.confirmed_at is not None]
+    kept = [e for e in book if e.confirmed_at is not None and not _merged(e)]
     frame = frame[frame["event_id"].isin([e.event_id for e in kept])].reset_index(drop=True)
     volume = [
         e.flow_m3h * ((e.closed_at if e.closed_at is not None else end_s) - e.start_estimate) / 3600
@@ -68,6 +70,11 @@ def event_rows(book: EventBook, origin: pd.Timestamp, end_s: int) -> pd.DataFram
     frame.insert(frame.columns.get_loc("closed_at") + 1, "volume_m3", np.round(volume, 1))
     frame["flow_m3h"] = frame["flow_m3h"].astype(float).round(2)
     return frame
+
+
+def _merged(event) -> bool:
+    """Whether an event was closed as the growth of another (see LeakDetector.merge)."""
+    return any(note.startswith("merged into") for _, _, note in event.history)
 
 
 def events_table(book: EventBook, origin: pd.Timestamp, end_s: int) -> str:
@@ -140,14 +147,47 @@ def balances(
     return out
 
 
+CANDIDATE_COLUMNS = ("event_id", "time", "rank", "pipe", "probability", "in_search_area")
+"""Columns of ``candidates.csv``: each localization's most likely pipes."""
+
+
+def no_candidates() -> pd.DataFrame:
+    """An empty candidate table (a run that localized nothing)."""
+    return pd.DataFrame(columns=list(CANDIDATE_COLUMNS))
+
+
+def leaks_txt(book: EventBook, origin: pd.Timestamp) -> str:
+    """``leaks.txt`` in BattLeDIM's result layout: one line per location the twin named.
+
+    A ``# linkID, startTime`` header, then ``pipe, YYYY-MM-DD HH:MM`` for each localization
+    of each event in time order (a refined location that names the same pipe again is left
+    out). Times are rounded up to the minute: a location is never claimed early.
+    """
+    lines = []
+    for event in book:
+        if _merged(event):
+            continue  # its location is the earlier leak's, already named
+        named = set()
+        for time_s, pipe in event.locations:
+            if pipe not in named:
+                lines.append((time_s, pipe))
+                named.add(pipe)
+    body = [
+        f"{pipe}, {(origin + pd.Timedelta(seconds=t)).ceil('min'):%Y-%m-%d %H:%M}"
+        for t, pipe in sorted(lines)
+    ]
+    return "\n".join([LEAKS_TXT_HEADER, *body]) + "\n"
+
+
 def gold_tables(
     book: EventBook,
     balance: list[WaterBalance],
     trace: Trace,
     pressure_ids: list[str],
     origin: pd.Timestamp,
+    candidates: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The run's gold tables (events, KPIs, hourly pressure residuals) in SI."""
+    """The run's gold tables (events, candidates, KPIs, hourly pressure residuals) in SI."""
     events = pd.DataFrame(
         [
             {
@@ -198,7 +238,26 @@ def gold_tables(
             "model": "hourly mean",
         }
     )
-    return {"events": events, "kpis": kpi_frame, "residuals": residuals}
+    ranked = no_candidates() if candidates is None else candidates
+    gold_candidates = pd.DataFrame(
+        {
+            "event_id": ranked["event_id"].astype(str),
+            "time": ((pd.to_datetime(ranked["time"]) - origin).dt.total_seconds()).astype("int64"),
+            "rank": ranked["rank"].astype("int64"),
+            "element_id": ranked["pipe"].astype(str),
+            "element_kind": "link",
+            "probability": ranked["probability"].astype(float),
+            "in_search_area": ranked["in_search_area"].astype(bool),
+            "method": "pooled",
+        },
+        columns=list(GOLD_COLUMNS["candidates"]),
+    )
+    return {
+        "events": events,
+        "candidates": gold_candidates,
+        "kpis": kpi_frame,
+        "residuals": residuals,
+    }
 
 
 def balance_json(balance: list[WaterBalance]) -> str:

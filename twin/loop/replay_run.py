@@ -17,12 +17,15 @@ from twin.detect.detector import DetectionSettings, LeakDetector
 from twin.feeds.readings import Readings
 from twin.feeds.replay import replay
 from twin.loop.learn import Learned, learn_from_history
+from twin.loop.locating import EventLocator
 from twin.loop.outputs import (
     balance_json,
     balances,
     event_rows,
     gold_tables,
     inflow_frame,
+    leaks_txt,
+    no_candidates,
     residual_frame,
     write_atomic,
 )
@@ -140,6 +143,11 @@ def replay_twin(
     start = int(readings.event_time.min()) // step_s * step_s
     duration = int(readings.event_time.max()) // step_s * step_s
     detector = _detector(areas, layout, learned, step_s, settings)
+    locator = None
+    if layout.pressure and learned.pressure_baseline is not None:
+        locator = EventLocator(wn, areas, list(layout.pressure), learned.pressure_baseline)
+    else:
+        notes.append("no pressure loggers: events are found per zone and not localized")
     twin = TwinRun(
         network,
         wn,
@@ -152,6 +160,7 @@ def replay_twin(
         zone_profile=learned.zone_profile,
         pipe_factors=learned.pipe_factors,
         detector=detector,
+        locator=locator,
     )
     twin.on_step = on_step
     clock = time.perf_counter()
@@ -245,12 +254,19 @@ def _write(
     zones = [a.name for a in areas.areas]
     events = event_rows(detector.book, origin, duration)
     write_atomic(out / "events.csv", events.to_csv(index=False, lineterminator="\n"))
+    write_atomic(out / "leaks.txt", leaks_txt(detector.book, origin))
+    candidates = (
+        twin.locator.candidate_table(origin) if twin.locator is not None else no_candidates()
+    )
+    write_atomic(out / "candidates.csv", candidates.to_csv(index=False, lineterminator="\n"))
     balance = balances(trace, areas, origin, step_s)
     write_atomic(out / "water_balance.json", balance_json(balance))
     if store is not None:
         write_gold(
             store.con,
-            gold_tables(detector.book, balance, trace, list(twin.layout.pressure), origin),
+            gold_tables(
+                detector.book, balance, trace, list(twin.layout.pressure), origin, candidates
+            ),
         )
     first = origin + pd.Timedelta(seconds=int(trace.times[0])) if len(trace.times) else origin
     write_report(

@@ -24,6 +24,7 @@ from twin.detect.detector import LeakDetector
 from twin.feeds.clock import end_of_instant
 from twin.feeds.readings import Readings
 from twin.loop.board import ReadingBoard
+from twin.loop.locating import EventLocator
 from twin.model.consumption import NominalConsumption
 from twin.model.demand import DemandEstimator
 from twin.model.profile import WeekProfile
@@ -151,6 +152,8 @@ class TwinRun:
         Calibrated roughness factors.
     detector : LeakDetector, optional
         Fed every step; None for a learning (history) run.
+    locator : EventLocator, optional
+        Localizes the detector's confirmed events when they are due (needs hydraulics).
     hydraulics : bool
         Step the hydraulic model (False: only the demand and zone balance, for learning
         demand profiles fast).
@@ -177,6 +180,7 @@ class TwinRun:
         zone_profile: WeekProfile | None = None,
         pipe_factors: dict[str, dict[str, float]] | None = None,
         detector: LeakDetector | None = None,
+        locator: EventLocator | None = None,
         hydraulics: bool = True,
         wait_s: int = 0,
         sample_every_s: int = 0,
@@ -215,6 +219,7 @@ class TwinRun:
         self.zones = ZoneBalance(areas, layout.flow, layout.tank_level, tank_area, step_s)
         self.board = ReadingBoard(layout, step_s, horizon_steps=2 * DAY_S // step_s + 2)
         self.detector = detector
+        self.locator = locator if hydraulics else None
         self.wait_s = int(wait_s)
         self.sample_every_s = int(sample_every_s)
         n_steps = self.duration_s // self.step_s + 1
@@ -292,8 +297,28 @@ class TwinRun:
             self.detector.update(t, residual, pressure - trace.pressure_expected[i])
             if (t - self._night_end_offset) % DAY_S == 0 and i >= self._night_steps:
                 self.detector.update_night(t, self._night_minimum(i))
+            if self.locator is not None:
+                self._localize(t)
         if self.on_step is not None:
             self.on_step(t)
+
+    def _localize(self, t: int) -> None:
+        """Localize the events that are due, from the steps recorded so far."""
+        due = self.locator.due(self.detector, t)
+        if not due:
+            return
+        n = self.trace.count
+        residual = self.trace.pressure_measured[:n] - self.trace.pressure_expected[:n]
+        for event_id in due:
+            self.locator.localize(
+                event_id,
+                t,
+                self.detector,
+                self.model,
+                self.estimator,
+                self.trace.times[:n],
+                residual,
+            )
 
     def _catch_up(self, first_s: int) -> None:
         """Step the model's engine to ``first_s`` without recording (history-free lead-in)."""

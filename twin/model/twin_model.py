@@ -90,6 +90,8 @@ class TwinModel:
         self._n_zones = len(zones)
         counts = np.bincount(self._zone_of, minlength=self._n_zones + 1)[: self._n_zones]
         self._zone_count = np.maximum(counts, 1)
+        self.last_state = None
+        self.last_demands: npt.NDArray[np.float64] | None = None
 
     @property
     def junction_ids(self) -> list[str]:
@@ -122,6 +124,7 @@ class TwinModel:
             except EngineError:
                 pass  # a level outside the tank's range: the model keeps its own level
         state = self.engine.step(demands_m3s)
+        self.last_state, self.last_demands = state, np.asarray(demands_m3s, dtype=np.float64)
         if not state.converged:
             self.failed_steps.append(time_s)
             return Expected(
@@ -139,6 +142,11 @@ class TwinModel:
             True,
             sums[: self._n_zones] / self._zone_count,
         )
+
+    def what_if_pressure(self, demands_m3s: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Pressures at the loggers (m) if the present had these junction demands (m³/s)."""
+        state = self.engine.what_if(demands_m3s)
+        return state.pressure[self._positions["pressure"]]
 
     def close(self) -> None:
         self.engine.close()

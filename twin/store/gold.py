@@ -23,6 +23,16 @@ GOLD_COLUMNS = {
         "sensors",
         "note",
     ),
+    "candidates": (
+        "event_id",
+        "time",
+        "rank",
+        "element_id",
+        "element_kind",
+        "probability",
+        "in_search_area",
+        "method",
+    ),
     "kpis": ("kpi", "area", "period_start", "period_end", "value", "unit", "method"),
     "residuals": ("sensor_id", "unit", "time", "measured", "expected", "residual", "model"),
 }

@@ -10,7 +10,7 @@ import duckdb
 
 __all__ = ["FLAGS", "SCHEMA_VERSION", "TABLES", "create_schema"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bumped whenever a table changes; a store of another version is refused."""
 
 FLAGS = ("ok", "duplicate", "stuck", "outlier", "out_of_range", "gap")
@@ -107,13 +107,13 @@ CREATE TABLE events (
     note           VARCHAR
 );
 CREATE TABLE candidates (
-    event_id        BIGINT  NOT NULL,
+    event_id        VARCHAR NOT NULL,  -- the event localized (events.event_id)
     time            BIGINT  NOT NULL,  -- when this ranking was made
     rank            INTEGER NOT NULL,  -- 1 = most likely
     element_id      VARCHAR NOT NULL,  -- node or pipe id
     element_kind    VARCHAR NOT NULL,  -- node or link
-    score           DOUBLE,
-    search_radius_m DOUBLE,            -- radius of the area a crew should walk
+    probability     DOUBLE,            -- of the leak being there
+    in_search_area  BOOLEAN,           -- part of the area a crew should walk
     method          VARCHAR NOT NULL
 );
 CREATE TABLE kpis (
