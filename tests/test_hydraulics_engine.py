@@ -173,3 +173,12 @@ def test_pipe_factors_are_checked():
         HydraulicEngine("Net1", pipe_factors={"length": {"10": 1.1}})
     with pytest.raises(KeyError, match="no link 'nope'"):
         HydraulicEngine("Net1", pipe_factors={"roughness": {"nope": 1.1}})
+
+
+def test_array_demands_are_delivered_as_given_whatever_the_default_pattern():
+    """Net1's default pattern (1.2 at 02:00) must not scale demands the engine was handed."""
+    with HydraulicEngine("Net1", step_s=3600, demands="arrays") as engine:
+        junctions = [engine.node_ids.index(j) for j in engine.junction_ids]
+        for _ in range(4):
+            state = engine.step(np.full(len(engine.junction_ids), 0.01))
+            assert state.demand[junctions] == pytest.approx(0.01)

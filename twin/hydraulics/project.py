@@ -232,13 +232,20 @@ class Project:
         tk.setoption(h, tk.EMITBACKFLOW, 0)
 
     def take_demands_from_arrays(self, junctions: npt.NDArray[np.int64]) -> None:
-        """Make each junction's demand one base value with no pattern, set by the engine."""
+        """Make each junction's demand one base value with no pattern, set by the engine.
+
+        "No pattern" is a pattern of one multiplier 1: pattern index 0 would be read as the
+        file's default pattern, which then scaled the engine's demands (Net1, Net3).
+        """
         h = self.handle
+        tk.addpattern(h, "TWIN_CONSTANT")
+        constant = tk.getpatternindex(h, "TWIN_CONSTANT")
+        tk.setpatternvalue(h, constant, 1, 1.0)
         for j in junctions:
             j = int(j)
             for category in range(tk.getnumdemands(h, j), 1, -1):
                 tk.deletedemand(h, j, category)
-            tk.setdemandpattern(h, j, 1, 0)
+            tk.setdemandpattern(h, j, 1, constant)
             tk.setbasedemand(h, j, 1, 0.0)
 
     def continue_when_unbalanced(self) -> float:
