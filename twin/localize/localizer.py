@@ -261,16 +261,21 @@ def locate(
         ),
     }
     if model_fit is not None and leak_m3s > 0:
-        first = combine(methods, {m: w for m, w in settings.weights.items() if m in methods})
+        first = combine(methods, _weights_of(methods, settings))
         best = np.argsort(-first)[: settings.refit]
         changes = model_fit.pressure_changes([candidates[i] for i in best], leak_m3s)[:, seen]
         score = np.full(len(candidates), -np.inf)
         score[best] = _fit_log_likelihood(changes, r, noise_m, settings.size_spread)
         methods["model_fit"] = softmax(score)
-    probability = combine(methods, {m: w for m, w in settings.weights.items() if m in methods})
+    probability = combine(methods, _weights_of(methods, settings))
     ranking = pipe_ranking(candidates, probability, pipes)
     area = search_area(ranking, share=settings.share)
     return Localization(list(candidates), probability, methods, ranking, area)
+
+
+def _weights_of(methods: Mapping[str, np.ndarray], settings: LocalizationSettings) -> dict:
+    """The settings' weights of the methods that ran (the model fit needs a leak size)."""
+    return {m: w for m, w in settings.weights.items() if m in methods}
 
 
 def _fit_log_likelihood(

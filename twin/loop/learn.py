@@ -104,7 +104,7 @@ def _out_of_fold_shift(
     unmetered: np.ndarray,
     level: np.ndarray,
     origin: pd.Timestamp,
-    names: list[str],
+    full: WeekProfile,
     folds: int = 7,
 ):
     """How much each step's expectation would move with a profile learned without its day.
@@ -112,7 +112,7 @@ def _out_of_fold_shift(
     A profile scored on the days it was learned from fits them too well: the residuals, and
     the baseline scale learned from them, would look quieter than any new day. The days are
     dealt into ``folds`` folds (day number modulo ``folds``); each fold's steps get the
-    profile of the other folds.
+    profile of the other folds instead of ``full``, the profile of them all.
 
     Returns
     -------
@@ -123,7 +123,7 @@ def _out_of_fold_shift(
     """
     day = times_s // 86_400
     fold = day % min(folds, int(day.max()) + 1 if len(day) else 1)
-    full = WeekProfile.fit(times_s, unmetered, origin, names)
+    names = full.names
     shift = np.zeros_like(unmetered)
     for f in np.unique(fold).tolist():
         inside = fold == f
@@ -188,64 +188,38 @@ def learn_from_history(
         Fit the roughness groups (needs pressure loggers).
     """
     duration = int(readings.event_time.max()) // step_s * step_s
-    common = dict(step_s=step_s)
+
+    def twin(**settings: Any) -> TwinRun:
+        """A twin over the whole history (the passes differ only in their settings)."""
+        return TwinRun(network, wn, layout, areas, origin, duration, step_s=step_s, **settings)
 
     amr_profile = None
     if layout.amr_demand:
-        first = TwinRun(
-            network,
-            wn,
-            layout,
-            areas,
-            origin,
-            duration,
-            hydraulics=False,
-            record_amr=True,
-            **common,
-        )
-        trace = run_twin_over(first, readings)
+        trace = run_twin_over(twin(hydraulics=False, record_amr=True), readings)
         amr_profile = WeekProfile.fit(trace.times, trace.amr, origin, layout.amr_demand)
     profiles = dict(amr_profile=amr_profile)
-    first = TwinRun(
-        network, wn, layout, areas, origin, duration, hydraulics=False, **profiles, **common
-    )
-    trace = run_twin_over(first, readings)
+    trace = run_twin_over(twin(hydraulics=False, **profiles), readings)
     with np.errstate(divide="ignore", invalid="ignore"):
         unmetered = (trace.consumption - trace.metered) / trace.level[:, None]
     zone_names = [a.name for a in areas.areas]
     profiles["zone_profile"] = WeekProfile.fit(trace.times, unmetered, origin, zone_names)
-    honest = _out_of_fold_shift(trace.times, unmetered, trace.level, origin, zone_names)
+    honest = _out_of_fold_shift(
+        trace.times, unmetered, trace.level, origin, profiles["zone_profile"]
+    )
 
     roughness = None
     if calibrate_roughness and layout.pressure:
-        second = TwinRun(
-            network,
-            wn,
-            layout,
-            areas,
-            origin,
-            duration,
-            sample_every_s=3600,
-            **profiles,
-            **common,
-        )
+        second = twin(sample_every_s=3600, **profiles)
         trace = run_twin_over(second, readings)
         second.close()
         samples = [HistorySample(*s) for s in trace.samples]
         if len(samples) >= 2:
             roughness = fit_roughness(network, layout, samples, diameter_groups(wn))
 
-    third = TwinRun(
-        network,
-        wn,
-        layout,
-        areas,
-        origin,
-        duration,
-        **profiles,
+    third = twin(
         pipe_factors=None if roughness is None else roughness.pipe_factors(),
         hydraulics=bool(layout.pressure),
-        **common,
+        **profiles,
     )
     trace = run_twin_over(third, readings)
     third.close()

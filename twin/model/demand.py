@@ -103,7 +103,6 @@ class DemandEstimator:
                     self.zone_of[position[j]] = k
         self.metered = np.zeros(n, dtype=bool)
         self.metered[self.amr_positions] = True
-        self._amr_zone = self.zone_of[self.amr_positions]
         self._halflife_s = float(level_halflife_s)
         self.level = 1.0
         self._level_t: int | None = None
