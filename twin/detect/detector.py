@@ -12,10 +12,14 @@ How the parts work together, step by step (all on residuals = measured - expecte
   a transient.
 * **re-estimation**: 6 h, 24 h and 72 h after confirmation, a confirmed event's flow is
   corrected by the mean residual of the last hours (an incipient leak grows; a first estimate
-  is rough). An alarm in a zone with a confirmed leak whose excess is less than
-  ``grow_share`` of that leak's flow is taken as that leak growing, not as a new one.
+  is rough); a leak still growing is re-estimated every 12 h after that. A new inflow alarm
+  in a zone with a confirmed leak raises a new event when the excess climbed as a step since
+  that leak's onset (:func:`twin.detect.shape.step_evidence`: another leak burst). Otherwise
+  it is that leak growing when the leak is less than a day old or has been growing, or when
+  the excess is less than ``grow_share`` of its flow.
 * **repair**: a downward CUSUM on the same residual: the zone suddenly consumes less than the
-  twin believes, so the open event with the nearest flow is marked repaired.
+  twin believes. If the drop still holds three hours later, the open event with the nearest
+  flow is marked repaired (at the alarm).
 * **night flow**: each night's minimum night flow per zone against the nights before; an alarm
   with no event raised in the zone during the last day raises one (slow, incipient leaks).
 * **pressure CUSUM** (one per logger, downwards): logs which loggers see the drop; in a zone
@@ -38,12 +42,23 @@ from twin.detect.baseline import HourOfWeekBaseline
 from twin.detect.cusum import Cusum
 from twin.detect.events import EventBook, EventState
 from twin.detect.night_flow import NightFlowDetector
+from twin.detect.shape import step_evidence
 
 __all__ = ["DetectionSettings", "LeakDetector"]
 
 HOUR_S = 3600
 REESTIMATE_AFTER_S = (6 * HOUR_S, 24 * HOUR_S, 72 * HOUR_S)
 """When a confirmed event's flow is re-estimated, s after confirmation."""
+GROWING_EVERY_S = 12 * HOUR_S
+"""How often a leak whose last re-estimate grew is re-estimated again, s."""
+GROWTH_SHARE = 0.2
+"""A re-estimate more than this share above the last one marks a leak as growing."""
+SHAPE_WINDOW_S = 24 * HOUR_S
+"""Longest window of hourly excess whose shape tells a new leak from a growing one, s."""
+REPAIR_CONFIRM_S = 3 * HOUR_S
+"""How long a drop must hold before the leak it matches is taken as repaired, s."""
+YOUNG_S = 24 * HOUR_S
+"""A leak confirmed less than this long ago may still be growing into its first estimate, s."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,10 @@ class DetectionSettings:
     grow_share : float
         An inflow alarm whose excess is below this share of the flow of the zone's newest
         confirmed leak updates that leak's flow instead of raising an event.
+    step_evidence : float
+        While a zone's leak is growing, an inflow alarm raises a new event only if a step
+        explains the excess better than a ramp by this much (BIC units,
+        :func:`twin.detect.shape.step_evidence`); otherwise the leak grew.
     """
 
     drift: float = 0.5
@@ -84,6 +103,7 @@ class DetectionSettings:
     repair_threshold: float = 10.0
     night_k: float = 4.0
     grow_share: float = 0.4
+    step_evidence: float = 2.0
 
 
 class LeakDetector:
@@ -142,9 +162,14 @@ class LeakDetector:
         self.measured = np.ones(n, bool) if measured_zones is None else np.asarray(measured_zones)
         self.book = EventBook()
         self.believed_m3h = np.zeros(n)
+        self._growing: set[str] = set()  # confirmed leaks whose last re-estimate grew
+        self.bursts: set[str] = set()
+        self._repair_due: dict[int, tuple[int, str, int]] = {}  # zone: (due, event, alarm)
+        """Events raised because the inflow stepped up beside a known leak: new leaks."""
         # residual history for flow estimates: one ring per zone, back to the oldest start
         self._keep = int(7 * 86_400 // step_s)
         self._residual = np.full((self._keep, n), np.nan)
+        self._believed_then = np.zeros((self._keep, n))  # believed_m3h at each step
         self._times = np.full(self._keep, -1, dtype=np.int64)
         self._count = 0
         self._last_raised = np.full(n, np.iinfo(np.int64).min // 2, dtype=np.int64)
@@ -170,6 +195,7 @@ class LeakDetector:
         excess = zone_residual_m3h - self.believed_m3h
         row = self._count % self._keep
         self._residual[row] = excess
+        self._believed_then[row] = self.believed_m3h
         self._times[row] = time_s
         self._count += 1
         if pressure_residual_m is not None and self.pressure_baseline is not None:
@@ -184,6 +210,7 @@ class LeakDetector:
             for i in np.flatnonzero(self.repair_cusum.update(time_s, z)).tolist():
                 self._repair(time_s, i)
         self._decide(time_s)
+        self._decide_repairs(time_s)
         self._reestimate(time_s)
 
     def _window_median_all(self, since_s: int, until_s: int) -> npt.NDArray[np.float64]:
@@ -217,29 +244,68 @@ class LeakDetector:
         if pending:
             return
         flow = self._window_mean(zone, start)
-        if detector == "inflow-cusum" and self._grows_known_leak(time_s, zone, flow):
-            return
         self.book.raise_event(
             time_s, self.zones[zone], detector, start, flow if flow == flow else 0.0
         )
         self._last_raised[zone] = time_s
 
-    def _grows_known_leak(self, time_s: int, zone: int, excess: float) -> bool:
-        """Take a small excess as the zone's newest confirmed leak growing; True if taken."""
+    def _against_known_leak(self, time_s: int, zone: int, excess: float) -> tuple[str, str]:
+        """Judge a persisting inflow excess (m³/h) against the zone's confirmed leaks.
+
+        Returns the verdict and the leak it concerns. ``"burst"`` when the excess jumped
+        beyond the trend since the known leaks' onsets (another leak burst). Otherwise
+        ``"grew"`` when the newest leak that has been growing, else the newest, is less than a
+        day old or has been growing, or when the excess is small beside its flow: that leak's
+        flow is updated. ``"new"`` otherwise, or when the zone has no confirmed leak.
+        """
         known = [
             e
             for e in self.book.open_events(self.zones[zone])
             if e.state in (EventState.CONFIRMED, EventState.LOCALIZED)
         ]
-        if not known or not excess == excess:
-            return False
-        newest = max(known, key=lambda e: e.confirmed_at or e.raised_at)
-        if not 0.0 < excess < self.settings.grow_share * newest.flow_m3h:
-            return False
+        if not known or not excess > 0.0:
+            return "new", ""
+        s = self.settings
+        # the shape after the known leaks' own onsets, which are steps when they burst
+        onset = max(e.start_estimate for e in known)
+        if self._looks_new(time_s, zone, max(onset + 2 * HOUR_S, time_s - SHAPE_WINDOW_S)):
+            return "burst", ""
+        growing_ones = [e for e in known if e.event_id in self._growing]
+        newest = max(growing_ones or known, key=lambda e: e.confirmed_at or e.raised_at)
+        young = time_s - (newest.confirmed_at or newest.raised_at) < YOUNG_S
+        growing = young or newest.event_id in self._growing
+        if not growing and excess >= s.grow_share * newest.flow_m3h:
+            return "new", ""
+        # a ramp: the mean since the change point lags it, the last hours do not
+        excess = max(excess, self._window_mean(zone, time_s - 3 * HOUR_S + self.step_s))
+        due = self._checkpoints.setdefault(newest.event_id, [])
+        due[:] = sorted({*due, time_s + GROWING_EVERY_S})
         self.book.update_flow(newest.event_id, newest.flow_m3h + excess)
-        self.believed_m3h[zone] += excess
-        self.leak_cusum.reset(zone)
-        return True
+        self._believe(zone, self.believed_m3h[zone] + excess)
+        return "grew", newest.event_id
+
+    def _looks_new(self, time_s: int, zone: int, since_s: int) -> bool:
+        """Whether the zone's inflow since ``since_s`` climbed as a step, not as a ramp.
+
+        The hourly excess over what the twin believes *now* (excess at the time plus what it
+        believed then, minus what it believes now), de-seasoned.
+        """
+        hours = np.arange(time_s, since_s + HOUR_S - 1, -HOUR_S)[::-1]
+        if len(hours) < 4:
+            return False
+        hourly = np.empty(len(hours))
+        for k, h in enumerate(hours):
+            mask = (self._times > h - HOUR_S) & (self._times <= h)
+            values = self._residual[mask, zone] + self._believed_then[mask, zone]
+            values = values[np.isfinite(values)]
+            hourly[k] = values.mean() if len(values) else np.nan
+        hourly -= self.believed_m3h[zone] + self.zone_baseline.location(hours)[:, zone]
+        evidence = step_evidence(hourly, float(self._zone_scale[zone]))
+        return evidence > self.settings.step_evidence
+
+    def _believe(self, zone: int, flow_m3h: float) -> None:
+        """Set the leak flow the twin believes in a zone, m³/h (never below zero)."""
+        self.believed_m3h[zone] = max(flow_m3h, 0.0)
 
     def _decide(self, time_s: int) -> None:
         s = self.settings
@@ -257,13 +323,22 @@ class LeakDetector:
             scale = float(self._zone_scale[zone])
             hours = max((time_s - since) / HOUR_S, 1.0)
             z_mean = flow / scale * np.sqrt(hours)  # hourly means are close to independent
-            if flow == flow and flow >= s.min_leak_m3h / 2.0 and z_mean >= s.confirm_z:
+            persists = flow == flow and flow >= s.min_leak_m3h / 2.0 and z_mean >= s.confirm_z
+            verdict, grown = "new", ""
+            if persists and event.detector == "inflow-cusum":
+                verdict, grown = self._against_known_leak(time_s, zone, flow)
+            if not persists:
+                self.book.close(event.event_id, time_s, reason="did not persist")
+            elif verdict == "grew":
+                reason = f"merged into {grown}: the same leak growing"
+                self.book.close(event.event_id, time_s, reason=reason)
+            else:
+                if verdict == "burst":
+                    self.bursts.add(event.event_id)
                 start = self._refined_start(zone, flow, event.start_estimate, event.raised_at)
                 self.book.confirm(event.event_id, time_s, flow_m3h=flow, start_s=start)
-                self.believed_m3h[zone] += flow
+                self._believe(zone, self.believed_m3h[zone] + flow)
                 self._checkpoints[event.event_id] = [time_s + c for c in REESTIMATE_AFTER_S]
-            else:
-                self.book.close(event.event_id, time_s, reason="did not persist")
             self.leak_cusum.reset(zone)
             self.repair_cusum.reset(zone)
 
@@ -299,13 +374,20 @@ class LeakDetector:
             if excess != excess or self.leak_cusum.in_alarm[zone]:
                 continue  # a new alarm in the zone: that is another leak's, not this one's
             new_flow = max(event.flow_m3h + excess, 0.0)
-            self.believed_m3h[zone] += new_flow - event.flow_m3h
             self.leak_cusum.reset(zone)
             if new_flow < self.settings.min_leak_m3h / 2.0:
                 self.book.close(event_id, time_s, reason="faded: flow below half the smallest leak")
-                self.believed_m3h[zone] = max(self.believed_m3h[zone] - new_flow, 0.0)
+                self._believe(zone, self.believed_m3h[zone] - event.flow_m3h)
                 self._checkpoints.pop(event_id)
+                self._growing.discard(event_id)
                 continue
+            self._believe(zone, self.believed_m3h[zone] + new_flow - event.flow_m3h)
+            if new_flow > (1.0 + GROWTH_SHARE) * event.flow_m3h:
+                self._growing.add(event_id)
+                if not due:
+                    due.append(time_s + GROWING_EVERY_S)
+            else:
+                self._growing.discard(event_id)
             self.book.update_flow(event_id, new_flow)
 
     def merge(self, time_s: int, event_id: str, into: str) -> None:
@@ -317,21 +399,37 @@ class LeakDetector:
         self._checkpoints.pop(event_id, None)
 
     def _repair(self, time_s: int, zone: int) -> None:
+        """A downward alarm: suspect the open leak whose flow is nearest the drop repaired."""
         events = [
             e
             for e in self.book.open_events(self.zones[zone])
             if e.state in (EventState.CONFIRMED, EventState.LOCALIZED)
         ]
         self.repair_cusum.reset(zone)
-        if not events:
+        if not events or zone in self._repair_due:
             return
         drop = -self._window_mean(zone, time_s - 2 * HOUR_S)
         event = min(events, key=lambda e: abs(e.flow_m3h - drop))
         if not drop >= 0.5 * event.flow_m3h:
             return  # less than half of a believed leak went away: noise, not a repair
-        self.book.repaired(event.event_id, time_s)
-        self.believed_m3h[zone] = max(self.believed_m3h[zone] - event.flow_m3h, 0.0)
-        self.leak_cusum.reset(zone)
+        self._repair_due[zone] = (time_s + REPAIR_CONFIRM_S, event.event_id, time_s)
+
+    def _decide_repairs(self, time_s: int) -> None:
+        """A suspected repair whose drop held for ``REPAIR_CONFIRM_S`` is one (a night or a
+        Sunday morning that consumes less than usual for an hour or two is not)."""
+        for zone, (due, event_id, alarm) in list(self._repair_due.items()):
+            if time_s < due:
+                continue
+            del self._repair_due[zone]
+            event = self.book[event_id]
+            drop = -self._window_mean(zone, alarm + self.step_s, time_s)
+            if not (event.is_open and drop >= 0.5 * event.flow_m3h):
+                continue
+            self.book.repaired(event_id, alarm)
+            self._growing.discard(event_id)
+            self._checkpoints.pop(event_id, None)
+            self._believe(zone, self.believed_m3h[zone] - event.flow_m3h)
+            self.leak_cusum.reset(zone)
 
     def _pressure(self, time_s: int, residual_m: npt.NDArray[np.float64]) -> None:
         base = self.pressure_baseline

@@ -157,7 +157,11 @@ class EventLocator:
         self, event_id: str, time_s: int, detector: LeakDetector, found: Localization
     ) -> None:
         """An event found where an earlier open leak of its zone is, is that leak growing
-        (an incipient leak raises alarm after alarm as it grows)."""
+        (an incipient leak raises alarm after alarm as it grows), unless the zone's inflow
+        stepped up when it was raised: a burst beside a known leak is a new leak, and two
+        leaks may well lie closer than localization can tell apart."""
+        if event_id in detector.bursts:
+            return
         event = detector.book[event_id]
         for other in detector.book.open_events(event.area):
             if other.event_id == event_id or not other.pipe:
