@@ -251,3 +251,13 @@ def test_year_long_report_stays_small(tmp_path: Path) -> None:
     page = path.read_text(encoding="utf-8")
     assert path.stat().st_size < SIZE_TARGET_BYTES
     assert "hourly means" in page
+
+
+def test_inflow_time_axis_is_right_whatever_unit_pandas_keeps() -> None:
+    """A 5-minute series indexed in microseconds (pandas 3's choice for some constructors)
+    still spans its real hours on the plot's time axis."""
+    origin = pd.Timestamp("2018-01-01")
+    index = pd.DatetimeIndex(origin + pd.to_timedelta(np.arange(0, 86_400, 300), unit="s"))
+    inflows = zone_inflows(len(index)).set_axis(index.as_unit("us"))
+    trace = inflow_figure(inflows, one_event().iloc[:0]).data[0]
+    assert trace.dx == 300_000  # ms

@@ -308,7 +308,7 @@ def _line(
 def _time_axis(index: pd.DatetimeIndex) -> dict[str, Any]:
     """``x0``/``dx`` (ms) for a regular index, else the explicit ``x`` of each point."""
     if len(index) >= 2:
-        steps = np.diff(index.asi8)
+        steps = np.diff(pd.DatetimeIndex(index).as_unit("ns").asi8)  # any unit pandas chose
         if (steps == steps[0]).all() and steps[0] > 0:
             step_ms = pd.Timedelta(int(steps[0]), unit="ns") / pd.Timedelta(milliseconds=1)
             return {"x0": index[0].strftime("%Y-%m-%d %H:%M:%S"), "dx": step_ms}

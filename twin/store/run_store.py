@@ -24,7 +24,7 @@ import pyarrow as pa
 from twin.feeds.readings import Readings
 from twin.store import silver
 from twin.store.bronze import EncodedBatch, encode_batch
-from twin.store.schema import SCHEMA_VERSION, create_schema
+from twin.store.schema import READABLE_VERSIONS, SCHEMA_VERSION, create_schema
 from twin.store.units import UNITS, si_unit_sql
 
 __all__ = ["RunInfo", "RunStore", "StoreError", "StoredBatch", "run_path"]
@@ -366,9 +366,10 @@ def _read_info(con: duckdb.DuckDBPyConnection, path: Path) -> RunInfo:
     if row is None:
         raise StoreError(f"{path}: run store has no metadata row")
     name, origin, step_s, network, version = row
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
         raise StoreError(
-            f"{path}: store schema version {version}, this twin reads {SCHEMA_VERSION}"
+            f"{path}: store schema version {version}, this twin reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}; replay the run again to rebuild it"
         )
     return RunInfo(name, origin, int(step_s), network)
 

@@ -8,10 +8,25 @@ from __future__ import annotations
 
 import duckdb
 
-__all__ = ["FLAGS", "SCHEMA_VERSION", "TABLES", "create_schema"]
+__all__ = [
+    "FLAGS",
+    "OPERATOR_ACTIONS",
+    "OPERATOR_ACTIONS_DDL",
+    "READABLE_VERSIONS",
+    "SCHEMA_VERSION",
+    "TABLES",
+    "create_schema",
+]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bumped whenever a table changes; a store of another version is refused."""
+
+READABLE_VERSIONS = (3, SCHEMA_VERSION)
+"""Versions this twin opens. Version 4 only added ``operator_actions``; a version-3 store
+lacks it until the first operator action creates it (``CREATE TABLE IF NOT EXISTS``)."""
+
+OPERATOR_ACTIONS = ("acknowledged", "crew_sent", "repaired")
+"""What an operator can do about a leak event, in the order it usually happens."""
 
 FLAGS = ("ok", "duplicate", "stuck", "outlier", "out_of_range", "gap")
 """Silver flags, mildest first; a slot carries the most severe finding."""
@@ -126,16 +141,36 @@ CREATE TABLE kpis (
     method       VARCHAR NOT NULL
 )"""
 
+OPERATOR_ACTIONS_DDL = """
+CREATE TABLE IF NOT EXISTS operator_actions (
+    event_id  VARCHAR   NOT NULL,  -- events.event_id
+    action    VARCHAR   NOT NULL,  -- acknowledged, crew_sent, repaired
+    time      TIMESTAMP NOT NULL,  -- wall-clock time of the action, no time zone
+    run_time  BIGINT,              -- the run's time shown to the operator then (NULL: unknown)
+    user      VARCHAR   NOT NULL,  -- who ('' when the dashboard has no login)
+    note      VARCHAR   NOT NULL
+)"""
+
 TABLES = {
     "meta": ("run", "batches", "sensors", "batch_series"),
     "bronze": ("bronze",),
     "silver": ("silver",),
     "gold": ("residuals", "events", "candidates", "kpis"),
+    "operator": ("operator_actions",),
 }
 """Table names by layer."""
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table of an empty store (inside the caller's transaction)."""
-    for ddl in (_RUN, _BATCHES, _SENSORS, _BATCH_SERIES, _BRONZE, _SILVER, _GOLD):
+    for ddl in (
+        _RUN,
+        _BATCHES,
+        _SENSORS,
+        _BATCH_SERIES,
+        _BRONZE,
+        _SILVER,
+        _GOLD,
+        OPERATOR_ACTIONS_DDL,
+    ):
         con.execute(ddl)

@@ -1,0 +1,3 @@
+"""Figures of the dashboard: pure functions from tables to plotly figures."""
+
+__all__: list[str] = []

@@ -1,0 +1,171 @@
+"""Network map: pipes coloured by pressure, residual, zone or diameter; sensors; the selected
+event's candidates and search area; a click shows an element's series."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Dash, Input, Output, State, dcc, html
+
+from twin.dashboard import ids
+from twin.dashboard.components import PageContext, position_of, reader_note, stamp
+from twin.dashboard.event_table import search_area
+from twin.dashboard.figures.network_map import network_map_figure
+from twin.dashboard.figures.panels import element_series_figure
+from twin.dashboard.map_colours import COLOURINGS, pipe_colouring
+from twin.dashboard.reader import RunReader
+from twin.units import M3S_TO_M3H
+
+__all__ = ["NAME", "PATH", "element_series", "layout", "map_figure", "map_panel", "register"]
+
+PATH = "/map"
+NAME = "Network map"
+
+_UNIT_SHOWN = {"m": ("m", 1.0), "m3/s": ("m³/h", M3S_TO_M3H)}
+_AMR_SHOWN = ("L/h", M3S_TO_M3H * 1000)
+
+
+def map_panel(default_colour: str, height: int = 650) -> html.Div:
+    """The map with its colour choice and the series of the clicked element."""
+    return html.Div(
+        [
+            dcc.RadioItems(
+                id=ids.MAP_COLOUR,
+                options=[{"label": label, "value": key} for key, label in COLOURINGS.items()],
+                value=default_colour,
+                inline=True,
+                inputStyle={"marginRight": "0.3rem", "marginLeft": "0.8rem"},
+            ),
+            dcc.Loading(
+                dcc.Graph(
+                    id=ids.NETWORK_MAP,
+                    style={"height": f"{height}px"},
+                    config={"displaylogo": False, "scrollZoom": True},
+                )
+            ),
+            dcc.Graph(id=ids.ELEMENT_SERIES, config={"displaylogo": False}),
+        ]
+    )
+
+
+def layout(reader: RunReader, context: PageContext) -> html.Div:
+    """The map page."""
+    return html.Div(
+        [
+            html.H2("Network map"),
+            html.P(
+                f"{reader_note(reader)}. Colours at {stamp(reader.summary(), context.position_s)} "
+                "(the replay position); the selected event's candidates and search area are "
+                "drawn over the pipes. Click a sensor, node or pipe for its series."
+            ),
+            map_panel("pressure"),
+        ]
+    )
+
+
+def map_figure(reader: RunReader, colour: str, event_id: str | None, position_s: int) -> go.Figure:
+    """The map for a colour choice and selected event (zoomed to its search area)."""
+    view = reader.network()
+    candidates = search_area(reader.candidates(), event_id) if event_id else None
+    zoom = None
+    title = ""
+    if candidates is not None and len(candidates):
+        area = candidates[candidates["in_search_area"].fillna(False).astype(bool)]
+        zoom = view.bounds(list(area["element_id"]) or list(candidates["element_id"]))
+        title = f"{event_id}: search area {view.length_km(list(area['element_id'])):.2f} km"
+    elif event_id:
+        title = f"{event_id}: not localized yet"
+    # the colour comes from the browser: an unknown one draws plain pipes, not an error
+    colouring = pipe_colouring(reader, colour, position_s) if colour in COLOURINGS else None
+    return network_map_figure(view, colouring, reader.sensors(), candidates, zoom, title)
+
+
+def element_series(reader: RunReader, element: str | None) -> go.Figure:
+    """Measured (and expected, hourly, where the store has residuals) series of one element.
+
+    Parameters
+    ----------
+    element : str or None
+        ``"node:<id>"`` or ``"link:<id>"`` as the map's ``customdata`` names it (a bare id
+        is looked up among the sensors first).
+    """
+    if not element:
+        return element_series_figure(None, None, "", "")
+    kind, _, element_id = element.rpartition(":")
+    sensors = reader.sensors()
+    here = sensors[sensors["sensor_id"] == element_id]
+    if kind:
+        on_link = here["kind"] == "flow"
+        here = here[on_link] if kind == "link" else here[~on_link]
+    if here.empty:
+        return element_series_figure(None, None, _no_sensor(reader, kind, element_id), "")
+    row = here.iloc[0]
+    if row["kind"] == "amr_demand":
+        unit, factor = _AMR_SHOWN
+    else:
+        unit, factor = _UNIT_SHOWN.get(row["si_unit"], (row["si_unit"], 1.0))
+    values = reader.series([element_id], row["si_unit"])
+    index = reader.summary().times(values.index)
+    measured = pd.Series(values[element_id].to_numpy() * factor, index=index)
+    expected = _expected_hourly(reader, element_id, row["si_unit"], measured)
+    title = f"{row['kind'].replace('_', ' ')} {element_id}"
+    return element_series_figure(measured, expected, title, unit)
+
+
+def _no_sensor(reader: RunReader, kind: str, element_id: str) -> str:
+    """What the map knows of an element without a sensor."""
+    links = reader.network().links
+    if kind != "node" and element_id in links.index:
+        link = links.loc[element_id]
+        what = (
+            f"{link['kind']} {element_id}: {link['length_m']:.0f} m, "
+            f"DN {link['diameter_mm']:.0f} mm, no meter"
+        )
+    else:
+        what = f"node {element_id}: no sensor here"
+    return what + " (the store holds readings at sensors only)"
+
+
+def _expected_hourly(
+    reader: RunReader, sensor_id: str, si_unit: str, measured: pd.Series
+) -> pd.Series | None:
+    """Hourly expected values: hourly means of the measured minus the stored residual."""
+    rows = reader.access.frame(
+        "SELECT time, residual, expected FROM residuals "
+        "WHERE sensor_id = ? AND unit = ? ORDER BY time",
+        [sensor_id, si_unit],
+    )
+    if rows.empty:
+        return None
+    times = reader.summary().times(rows["time"])
+    if rows["expected"].notna().any():
+        return pd.Series(rows["expected"].to_numpy(), index=times)
+    hourly = measured.resample("1h").mean()
+    residual = pd.Series(rows["residual"].to_numpy(), index=times)
+    return (hourly.reindex(times) - residual).dropna()
+
+
+def _clicked(click: dict | None) -> str | None:
+    if not click or not click.get("points"):
+        return None
+    value = click["points"][0].get("customdata")
+    return str(value) if value is not None else None
+
+
+def register(app: Dash, reader: RunReader) -> None:
+    """The map's callbacks (the map panel is on the map and leaks pages)."""
+
+    @app.callback(
+        Output(ids.NETWORK_MAP, "figure"),
+        Input(ids.MAP_COLOUR, "value"),
+        Input(ids.SELECTED_EVENT, "data"),
+        State(ids.REPLAY_POSITION, "data"),
+    )
+    def draw_map(colour: str, event_id: str | None, position: Any) -> go.Figure:
+        return map_figure(reader, colour, event_id, position_of(reader.summary(), position))
+
+    @app.callback(Output(ids.ELEMENT_SERIES, "figure"), Input(ids.NETWORK_MAP, "clickData"))
+    def show_element(click: dict | None) -> go.Figure:
+        return element_series(reader, _clicked(click))
