@@ -319,13 +319,13 @@ def run_case(spec: CaseSpec, scratch: str | Path) -> CaseResult:
     -------
     CaseResult
     """
-    from twin.cli.generate import generate_scenario
     from twin.cli.replay import recorded_layout
     from twin.evaluate.distance import PipeDistances
     from twin.evaluate.truth import read_truth
     from twin.feeds.scada_files import read_scada_folder
     from twin.loop.replay_run import replay_twin, split_history
     from twin.network import load, network_areas, resolve_network
+    from twin.scenario.generate import generate_scenario
 
     folder = Path(scratch) / f"case{spec.case:03d}"
     seconds: dict[str, float] = {}

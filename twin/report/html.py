@@ -25,7 +25,19 @@ from twin.report.figures import (
     residual_figure,
 )
 
-__all__ = ["BALANCE_COLUMNS", "EVENT_COLUMNS", "column_header", "render_report", "write_report"]
+__all__ = [
+    "BALANCE_COLUMNS",
+    "EVENT_COLUMNS",
+    "ReportSection",
+    "column_header",
+    "render_report",
+    "table_html",
+    "write_report",
+]
+
+ReportSection = tuple[str, str, Sequence["str | go.Figure"]]
+"""An extra section of the page: anchor, heading, and its parts in order: HTML text (already
+escaped, e.g. from :func:`table_html`) or figures (embedded, plotly.js inlined once)."""
 
 EVENT_COLUMNS = (
     "event_id",
@@ -131,6 +143,7 @@ def render_report(
     events: pd.DataFrame | None = None,
     balance: Sequence[Mapping[str, Any]] | None = None,
     notes: Sequence[str] | None = None,
+    extra_sections: Sequence[ReportSection] = (),
 ) -> str:
     """The report page as one HTML string; arguments as for :func:`write_report`."""
     inflows = pd.DataFrame() if inflows is None else inflows
@@ -140,6 +153,7 @@ def render_report(
     embed = _figure_embedder()
     sections = [
         ("summary", "Run summary", _info_table(run_info or {})),
+        *((key, heading, _parts(key, parts, embed)) for key, heading, parts in extra_sections),
         ("notes", "Notes", _notes(notes or [])),
         ("events", "Events", _events_section(events)),
         ("inflows", "Zone inflows", _inflow_section(inflows, events, embed)),
@@ -170,6 +184,7 @@ def write_report(
     events: pd.DataFrame | None = None,
     balance: Sequence[Mapping[str, Any]] | None = None,
     notes: Sequence[str] | None = None,
+    extra_sections: Sequence[ReportSection] = (),
 ) -> Path:
     """Write the self-contained report page of a twin run, atomically.
 
@@ -195,6 +210,8 @@ def write_report(
         (volumes in m³, flows in m³/h, None when unknown).
     notes : sequence of str, optional
         What the run could not do (``"no pressure files: pressure residuals skipped"``).
+    extra_sections : sequence of ReportSection
+        Sections shown after the run summary (a scenario's network map, its true leaks...).
 
     Returns
     -------
@@ -217,6 +234,7 @@ def write_report(
         events=events,
         balance=balance,
         notes=notes,
+        extra_sections=extra_sections,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
@@ -244,6 +262,25 @@ def _figure_embedder() -> Callable[[go.Figure, str], str]:
         return part
 
     return embed
+
+
+def table_html(records: Sequence[Mapping[str, Any]], preferred: Sequence[str] = ()) -> str:
+    """An escaped HTML table of records (one row each), ``preferred`` columns first.
+
+    Numbers are formatted and right-aligned, units taken from the column names
+    (:func:`column_header`).
+    """
+    if not records:
+        return "<p>None.</p>"
+    return _table(records, preferred)
+
+
+def _parts(key: str, parts: Sequence[str | go.Figure], embed) -> str:
+    """An extra section's parts as HTML, figures embedded with ids ``key-0``, ``key-1``..."""
+    html_parts = []
+    for k, part in enumerate(parts):
+        html_parts.append(embed(part, f"{key}-{k}") if isinstance(part, go.Figure) else part)
+    return "\n".join(html_parts)
 
 
 def _info_table(run_info: Mapping[str, Any]) -> str:
