@@ -26,10 +26,12 @@ __all__ = [
     "CaseResult",
     "CaseSpec",
     "LeakSpec",
+    "battledim_score",
     "draw_cases",
     "leak_pipes",
     "run_case",
     "run_cases",
+    "true_leaks",
 ]
 
 LEAK_COLUMNS = ["case", "leak_id", "pipe", "zone", "diameter_mm", "kind", "start"]
@@ -356,13 +358,13 @@ def run_case(spec: CaseSpec, scratch: str | Path) -> CaseResult:
     truth = read_truth(folder)
     areas = network_areas(inp, wn, layout.flow)
     distances = PipeDistances.from_model(wn)
-    leaks = _true_leaks(spec.case, truth, wn, areas)
+    leaks = true_leaks(spec.case, truth, wn, areas)
     events = outcome.events
     matched = match_events(events, leaks)
     ranking = folder / "twin" / "candidates.csv"  # absent from runs older than the ranking
     candidates = pd.read_csv(ranking, dtype={"pipe": str}) if ranking.is_file() else None
     located = localize_leaks(matched, events, distances, candidates)
-    earned, perfect = _battledim(folder / "twin" / "leaks.txt", truth, distances)
+    earned, perfect = battledim_score(folder / "twin" / "leaks.txt", truth, distances)
     seconds["score"] = time.perf_counter() - clock
     return CaseResult(
         spec,
@@ -434,8 +436,14 @@ def _named(spec: CaseSpec, run: Callable[[], CaseResult]) -> CaseResult:
         raise wrapped from error
 
 
-def _true_leaks(case: int, truth, wn, areas) -> pd.DataFrame:
-    """The truth's leaks with their zone (of the pipe's start node, else its end node)."""
+def true_leaks(case: int, truth, wn, areas) -> pd.DataFrame:
+    """The truth's leaks with their zone (of the pipe's start node, else its end node).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per leak, :data:`LEAK_COLUMNS`, ``case`` set to ``case``.
+    """
     rows = []
     for leak_id, leak in truth.leaks.iterrows():
         if leak["on"] == "pipe":
@@ -468,7 +476,7 @@ def _in_zone(areas, node: str) -> bool:
     return True
 
 
-def _battledim(leaks_txt: Path, truth, distances) -> tuple[float | None, float | None]:
+def battledim_score(leaks_txt: Path, truth, distances) -> tuple[float | None, float | None]:
     """BattLeDIM score and perfect score of a replay's ``leaks.txt``, EUR (None if absent)."""
     from twin.evaluate.battledim import score
     from twin.evaluate.results import read_leaks_txt

@@ -80,12 +80,12 @@ def score_run(
         ``battledim_score_eur``, ``battledim_perfect_eur``, ``battledim_share``,
         ``true_leak_volume_m3``; NaN where a figure cannot be measured.
     """
-    from twin.evaluate.cases import _battledim, _true_leaks  # shared with run_case
+    from twin.evaluate.cases import battledim_score, true_leaks
     from twin.evaluate.distance import PipeDistances
     from twin.evaluate.truth import read_truth
 
     truth = read_truth(truth_dir)
-    every = _true_leaks(0, truth, wn, areas).drop(columns="case")
+    every = true_leaks(0, truth, wn, areas).drop(columns="case")
     in_watch = pd.to_datetime(every["start"]) >= watch_start
     leaks = every[in_watch].reset_index(drop=True)
     distances = PipeDistances.from_model(wn)
@@ -94,7 +94,7 @@ def score_run(
     candidates = pd.read_csv(ranking, dtype={"pipe": str}) if ranking.is_file() else None
     located = localize_leaks(matched, events, distances, candidates)
     alarms = false_alarms(events, matched)
-    earned, perfect = _battledim(out / "leaks.txt", truth, distances)
+    earned, perfect = battledim_score(out / "leaks.txt", truth, distances)
     table = evaluation_summary(located, len(alarms), watched_days, earned, perfect)["value"]
     detected = located[located["event_id"].notna()]
     figures = {
