@@ -91,3 +91,25 @@ def test_a_repair_that_holds_closes_the_leak_at_the_drop():
     repaired_at = event.history[-1][0]
     assert 60 * HOUR <= repaired_at <= 62 * HOUR
     assert detector.believed_m3h[0] == pytest.approx(0.0)
+
+
+def test_an_operator_repair_drops_the_leak_at_once_and_a_new_one_is_seen():
+    """A leak the operator reports repaired is repaired then and no longer believed; a later
+    leak in the same zone is raised as a new event."""
+    detector = _detector()
+    rng = np.random.default_rng(2)
+    repaired = None
+    for t in range(STEP_S, 80 * HOUR + 1, STEP_S):
+        h = t / HOUR
+        leak = 10.0 if 20 <= h < 40 else 6.0 if h >= 60 else 0.0
+        detector.update(t, np.array([leak + rng.normal(0.0, NOISE_M3H)]))
+        if t == 40 * HOUR:
+            (first,) = _confirmed(detector)
+            repaired = detector.operator_repaired(t, first.event_id)
+            assert detector.believed_m3h[0] == pytest.approx(0.0)
+    first, second = _confirmed(detector)
+    assert repaired and first.state == EventState.REPAIRED
+    assert first.history[-1][0] == 40 * HOUR
+    assert detector.operator_repaired(80 * HOUR, first.event_id) is False
+    assert second.is_open and 60 * HOUR <= second.raised_at <= 62 * HOUR
+    assert second.flow_m3h == pytest.approx(6.0, rel=0.3)

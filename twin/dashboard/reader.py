@@ -204,9 +204,17 @@ class RunReader:
         )
 
     def kpis(self) -> pd.DataFrame:
-        """The gold KPIs: ``kpi, area, period_start, period_end, value, unit, method``."""
+        """The gold KPIs: ``kpi, area, period_start, period_end, value, unit, method``; where
+        a KPI of an area is stored per day (method ending in ``daily``), only the days (the
+        whole-run value is in ``water_balance.json``)."""
         return self.cached(
-            "kpis", lambda: self.access.frame("SELECT * FROM kpis ORDER BY kpi, area, period_start")
+            "kpis",
+            lambda: self.access.frame(
+                """SELECT * FROM kpis
+                   QUALIFY method LIKE '%daily' OR NOT bool_or(method LIKE '%daily')
+                       OVER (PARTITION BY kpi, area)
+                   ORDER BY kpi, area, period_start"""
+            ),
         )
 
     def residuals(self, start_s: int | None = None, end_s: int | None = None) -> pd.DataFrame:

@@ -431,6 +431,31 @@ class LeakDetector:
             self._believe(zone, self.believed_m3h[zone] - event.flow_m3h)
             self.leak_cusum.reset(zone)
 
+    def operator_repaired(self, time_s: int, event_id: str) -> bool:
+        """An operator reports the leak of ``event_id`` repaired at ``time_s`` (s): expect it gone.
+
+        A believed leak is marked repaired and its flow no longer believed, as when the twin
+        sees the drop itself (its re-estimates and a repair still to be confirmed are
+        dropped); a suspected event, not believed yet, is closed. Returns False when the
+        event was already repaired or closed (nothing changes). Raises KeyError for an
+        unknown event id.
+        """
+        event = self.book[event_id]
+        if not event.is_open:
+            return False
+        zone = self.zones.index(event.area)
+        if event.state == EventState.SUSPECTED:
+            self.book.close(event_id, time_s, reason="repaired (operator)")
+            return True
+        self.book.repaired(event_id, time_s)
+        self._growing.discard(event_id)
+        self._checkpoints.pop(event_id, None)
+        if self._repair_due.get(zone, (0, None))[1] == event_id:
+            del self._repair_due[zone]
+        self._believe(zone, self.believed_m3h[zone] - event.flow_m3h)
+        self.leak_cusum.reset(zone)
+        return True
+
     def _pressure(self, time_s: int, residual_m: npt.NDArray[np.float64]) -> None:
         base = self.pressure_baseline
         z = (residual_m - base.location(time_s)) / base.scale(time_s)

@@ -20,8 +20,13 @@ from twin.units import M3S_TO_M3H
 from twin.waterloss import WaterBalance, minimum_night_flow, water_balance
 
 __all__ = [
+    "DAILY_METHOD",
+    "PRESSURE_MODEL",
+    "WHOLE_RUN_METHOD",
+    "ZONE_MODEL",
     "balance_json",
     "balances",
+    "daily_balances",
     "event_rows",
     "events_table",
     "gold_tables",
@@ -116,35 +121,94 @@ def balances(
     are expected to have used. Steps without a measured consumption are left out of every
     term, and the period's days count only the steps used.
     """
-    out = []
     index = _index(trace, origin)
+    out = []
     for k, area in enumerate(areas.areas):
-        used = np.isfinite(trace.consumption[:, k])
-        if not used.any():
+        if not np.isfinite(trace.consumption[:, k]).any():
             continue
-        unmetered_expected = trace.expected[:, k] - trace.metered[:, k]
-        inflow = pd.Series(trace.consumption[:, k] * M3S_TO_M3H, index=index)
-        mnf = minimum_night_flow(inflow)
-        pressure = np.nanmean(trace.zone_pressure[used, k]) if used.any() else np.nan
-        out.append(
-            water_balance(
-                area=area.name,
-                start=index[0],
-                end=index[-1] + pd.Timedelta(seconds=step_s),
-                system_input_m3=float(trace.consumption[used, k].sum() * step_s),
-                billed_metered_m3=float(np.nansum(trace.metered[used, k]) * step_s),
-                billed_unmetered_m3=float(np.nansum(unmetered_expected[used]) * step_s),
-                average_pressure_m=float(pressure) if np.isfinite(pressure) else 0.0,
-                mains_length_km=area.mains_length_km,
-                service_connections=area.service_connections,
-                private_pipe_km=area.private_pipe_km,
-                mnf_m3h=float(mnf.mean()) if mnf.notna().any() else float("nan"),
-                night_use_l_per_connection_h=area.night_use_l_per_connection_h,
-                water_price_per_m3=areas.water_price_per_m3,
-                currency=areas.currency,
-            )
-        )
+        end = index[-1] + pd.Timedelta(seconds=step_s)
+        out.append(_zone_balance(trace, index, k, area, areas, index[0], end, step_s))
     return out
+
+
+def daily_balances(
+    trace: Trace, areas: NetworkAreas, origin: pd.Timestamp, step_s: int
+) -> list[WaterBalance]:
+    """IWA water balance of each metered zone per calendar day (as :func:`balances`).
+
+    A day runs from midnight to midnight, cut to the steps recorded (the first and the last
+    day of a run may be partial). A zone's day with less than an hour of measured
+    consumption (too short to say anything), or with a system input that is not positive
+    (its storage metered badly), is left out.
+    """
+    if not len(trace.times):
+        return []
+    index = _index(trace, origin)
+    day = index.floor("D")
+    out = []
+    for midnight in day.unique():
+        rows = np.flatnonzero(day == midnight)
+        part = _rows(trace, rows)
+        start = max(index[rows[0]], midnight)
+        end = min(index[rows[-1]] + pd.Timedelta(seconds=step_s), midnight + pd.Timedelta(days=1))
+        for k, area in enumerate(areas.areas):
+            used = np.isfinite(part.consumption[:, k])
+            if used.sum() * step_s < 3600 or not part.consumption[used, k].sum() > 0:
+                continue
+            out.append(_zone_balance(part, index[rows], k, area, areas, start, end, step_s))
+    return out
+
+
+def _rows(trace: Trace, rows: np.ndarray) -> Trace:
+    """The steps ``rows`` of a trace (the arrays the water balance reads)."""
+    return Trace(
+        trace.times[rows],
+        trace.consumption[rows],
+        trace.expected[rows],
+        trace.metered[rows],
+        trace.pressure_measured[rows],
+        trace.pressure_expected[rows],
+        trace.zone_pressure[rows],
+        trace.level[rows],
+        trace.converged[rows],
+        trace.amr[rows],
+        len(rows),
+    )
+
+
+def _zone_balance(
+    trace: Trace,
+    index: pd.DatetimeIndex,
+    k: int,
+    area,
+    areas: NetworkAreas,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    step_s: int,
+) -> WaterBalance:
+    """The water balance of zone ``k`` over the steps of ``trace`` (see :func:`balances`)."""
+    used = np.isfinite(trace.consumption[:, k])
+    unmetered_expected = trace.expected[:, k] - trace.metered[:, k]
+    inflow = pd.Series(trace.consumption[:, k] * M3S_TO_M3H, index=index)
+    # a day cut to one step has no sampling step, so no night flow
+    mnf = minimum_night_flow(inflow) if len(inflow) > 1 else pd.Series(dtype=float)
+    pressure = np.nanmean(trace.zone_pressure[used, k]) if used.any() else np.nan
+    return water_balance(
+        area=area.name,
+        start=start,
+        end=end,
+        system_input_m3=float(trace.consumption[used, k].sum() * step_s),
+        billed_metered_m3=float(np.nansum(trace.metered[used, k]) * step_s),
+        billed_unmetered_m3=float(np.nansum(unmetered_expected[used]) * step_s),
+        average_pressure_m=float(pressure) if np.isfinite(pressure) else 0.0,
+        mains_length_km=area.mains_length_km,
+        service_connections=area.service_connections,
+        private_pipe_km=area.private_pipe_km,
+        mnf_m3h=float(mnf.mean()) if mnf.notna().any() else float("nan"),
+        night_use_l_per_connection_h=area.night_use_l_per_connection_h,
+        water_price_per_m3=areas.water_price_per_m3,
+        currency=areas.currency,
+    )
 
 
 CANDIDATE_COLUMNS = ("event_id", "time", "rank", "pipe", "probability", "in_search_area")
@@ -179,6 +243,16 @@ def leaks_txt(book: EventBook, origin: pd.Timestamp) -> str:
     return "\n".join([LEAKS_TXT_HEADER, *body]) + "\n"
 
 
+ZONE_MODEL = "zone consumption"
+"""``residuals.model`` of the hourly zone consumption rows (sensor_id: the zone's name)."""
+PRESSURE_MODEL = "hourly mean"
+"""``residuals.model`` of the hourly pressure rows (sensor_id: the logger's node)."""
+WHOLE_RUN_METHOD = "iwa-top-down"
+"""``kpis.method`` of the KPIs over the whole watched span."""
+DAILY_METHOD = "iwa-top-down daily"
+"""``kpis.method`` of the KPIs per calendar day."""
+
+
 def gold_tables(
     book: EventBook,
     balance: list[WaterBalance],
@@ -186,8 +260,72 @@ def gold_tables(
     pressure_ids: list[str],
     origin: pd.Timestamp,
     candidates: pd.DataFrame | None = None,
+    *,
+    zones: list[str] | None = None,
+    daily: list[WaterBalance] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The run's gold tables (events, candidates, KPIs, hourly pressure residuals) in SI."""
+    """The run's gold tables (events, candidates, KPIs, hourly residuals) in SI.
+
+    Parameters
+    ----------
+    book : EventBook
+    balance : list of WaterBalance
+        Whole-run balances: KPIs with method :data:`WHOLE_RUN_METHOD`.
+    trace : Trace
+    pressure_ids : list of str
+        The loggers, in the order of the trace's pressure columns.
+    origin : pandas.Timestamp
+    candidates : pandas.DataFrame, optional
+        ``candidates.csv`` rows.
+    zones : list of str, optional
+        The zones, in the order of the trace's zone columns: their hourly measured and
+        expected consumption become residual rows (model :data:`ZONE_MODEL`, m³/s).
+    daily : list of WaterBalance, optional
+        Balances per day (:func:`daily_balances`): KPIs with method :data:`DAILY_METHOD`.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``events``, ``candidates``, ``kpis`` and ``residuals`` with the store's columns
+        (:data:`twin.store.gold.GOLD_COLUMNS`); times in s since ``origin``. Residual rows
+        are hourly means (bins from midnight, stamped at the hour's start) of the steps where
+        both the measured and the expected value are known.
+    """
+    kpis = [
+        *_kpi_rows(balance, origin, WHOLE_RUN_METHOD),
+        *_kpi_rows(daily or [], origin, DAILY_METHOD),
+    ]
+    kpi_frame = pd.DataFrame(kpis, columns=list(GOLD_COLUMNS["kpis"]))
+    residuals = _hourly_rows(
+        trace.pressure_measured,
+        trace.pressure_expected,
+        pressure_ids,
+        trace,
+        origin,
+        unit="m",
+        model=PRESSURE_MODEL,
+    )
+    if zones:
+        zone_rows = _hourly_rows(
+            trace.consumption,
+            trace.expected,
+            zones,
+            trace,
+            origin,
+            unit="m3/s",
+            model=ZONE_MODEL,
+        )
+        residuals = pd.concat([residuals, zone_rows], ignore_index=True)
+    return {
+        "events": _event_frame(book),
+        "candidates": _candidate_frame(candidates, origin),
+        "kpis": kpi_frame,
+        "residuals": residuals,
+    }
+
+
+def _event_frame(book: EventBook) -> pd.DataFrame:
+    """Gold ``events``: every event of the book (flow in m³/s)."""
     events = pd.DataFrame(
         [
             {
@@ -209,7 +347,12 @@ def gold_tables(
     )
     for column in ("confirmed_time", "closed_time"):
         events[column] = events[column].astype("Int64")
-    kpis = []
+    return events
+
+
+def _kpi_rows(balance: list[WaterBalance], origin: pd.Timestamp, method: str) -> list[tuple]:
+    """KPI rows ``kpi, area, period_start, period_end, value, unit, method`` of balances."""
+    rows = []
     for b in balance:
         start = int((b.start - origin).total_seconds())
         end = int((b.end - origin).total_seconds())
@@ -220,26 +363,55 @@ def gold_tables(
             ("ili", b.ili, "1"),
             ("mnf", b.mnf_m3h / M3S_TO_M3H, "m3/s"),
         ):
-            kpis.append((kpi, b.area, start, end, value, unit, "iwa-top-down"))
-    kpi_frame = pd.DataFrame(
-        kpis, columns=["kpi", "area", "period_start", "period_end", "value", "unit", "method"]
-    )
-    hourly = residual_frame(trace, pressure_ids, origin)
-    hourly = hourly.resample("1h").mean() if len(hourly) else hourly
-    long = hourly.reset_index().melt(id_vars="time", var_name="sensor", value_name="residual")
-    residuals = pd.DataFrame(
+            rows.append((kpi, b.area, start, end, value, unit, method))
+    return rows
+
+
+def _hourly_rows(
+    measured: np.ndarray,
+    expected: np.ndarray,
+    names: list[str],
+    trace: Trace,
+    origin: pd.Timestamp,
+    *,
+    unit: str,
+    model: str,
+) -> pd.DataFrame:
+    """Long gold residual rows: hourly means of measured, expected and their difference."""
+    columns = list(GOLD_COLUMNS["residuals"])
+    if not len(trace.times) or not names:
+        return pd.DataFrame(columns=columns)
+    index = _index(trace, origin)
+    residual = measured - expected
+    known = np.isfinite(residual)
+    hourly = {
+        name: pd.DataFrame(values, index=index, columns=names).resample("1h").mean()
+        for name, values in (
+            ("residual", residual),
+            ("measured", np.where(known, measured, np.nan)),
+            ("expected", np.where(known, expected, np.nan)),
+        )
+    }
+    hours = hourly["residual"].index
+    seconds = ((hours - origin).total_seconds()).astype("int64").to_numpy()
+    return pd.DataFrame(
         {
-            "sensor_id": long["sensor"].str.split(" ").str[1],
-            "unit": "m",
-            "time": ((long["time"] - origin).dt.total_seconds()).astype("int64"),
-            "measured": np.nan,
-            "expected": np.nan,
-            "residual": long["residual"],
-            "model": "hourly mean",
-        }
+            "sensor_id": np.repeat(np.asarray(names, dtype=object), len(hours)),
+            "unit": unit,
+            "time": np.tile(seconds, len(names)),
+            "measured": hourly["measured"].to_numpy().T.ravel(),
+            "expected": hourly["expected"].to_numpy().T.ravel(),
+            "residual": hourly["residual"].to_numpy().T.ravel(),
+            "model": model,
+        },
+        columns=columns,
     )
+
+
+def _candidate_frame(candidates: pd.DataFrame | None, origin: pd.Timestamp) -> pd.DataFrame:
+    """Gold ``candidates`` from ``candidates.csv`` rows."""
     ranked = no_candidates() if candidates is None else candidates
-    gold_candidates = pd.DataFrame(
+    return pd.DataFrame(
         {
             "event_id": ranked["event_id"].astype(str),
             "time": ((pd.to_datetime(ranked["time"]) - origin).dt.total_seconds()).astype("int64"),
@@ -252,12 +424,6 @@ def gold_tables(
         },
         columns=list(GOLD_COLUMNS["candidates"]),
     )
-    return {
-        "events": events,
-        "candidates": gold_candidates,
-        "kpis": kpi_frame,
-        "residuals": residuals,
-    }
 
 
 def balance_json(balance: list[WaterBalance]) -> str:

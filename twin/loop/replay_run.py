@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import simpy
@@ -16,11 +17,13 @@ from twin.detect.baseline import HourOfWeekBaseline
 from twin.detect.detector import DetectionSettings, LeakDetector
 from twin.feeds.readings import Readings
 from twin.feeds.replay import replay
+from twin.localize.localizer import LocalizationSettings
 from twin.loop.learn import Learned, learn_from_history
 from twin.loop.locating import EventLocator
 from twin.loop.outputs import (
     balance_json,
     balances,
+    daily_balances,
     event_rows,
     gold_tables,
     inflow_frame,
@@ -37,7 +40,14 @@ from twin.store import RunStore
 from twin.store.gold import write_gold
 from twin.waterloss import WaterBalance
 
-__all__ = ["ReplayOutcome", "replay_twin", "split_history"]
+__all__ = [
+    "ReplayOutcome",
+    "WatchingTwin",
+    "prepare_twin",
+    "replay_twin",
+    "split_history",
+    "write_outputs",
+]
 
 DAY_S = 86_400
 
@@ -62,6 +72,38 @@ def split_history(readings: Readings, days: float) -> tuple[Readings, Readings]:
     return readings.take(np.flatnonzero(early)), readings.take(np.flatnonzero(~early))
 
 
+@dataclass
+class WatchingTwin:
+    """A twin that has learned from history and is ready to watch (:func:`prepare_twin`).
+
+    Attributes
+    ----------
+    twin : TwinRun
+        Steps from ``start_s`` to ``duration_s`` (s since ``origin``) every ``step_s``.
+    detector : LeakDetector
+    areas : NetworkAreas
+    learned : Learned
+    origin : pandas.Timestamp
+    start_s, duration_s, step_s : int
+        First and last step of the watch and the step, s.
+    notes : list of str
+        What the twin could not do.
+    seconds : dict of str to float
+        Wall time per stage, s.
+    """
+
+    twin: TwinRun
+    detector: LeakDetector
+    areas: NetworkAreas
+    learned: Learned
+    origin: pd.Timestamp
+    start_s: int
+    duration_s: int
+    step_s: int
+    notes: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
 def replay_twin(
     network: Path,
     layout: SensorLayout,
@@ -73,6 +115,7 @@ def replay_twin(
     history_origin: pd.Timestamp | None = None,
     step_s: int = 300,
     settings: DetectionSettings | None = None,
+    localization: LocalizationSettings | None = None,
     store: RunStore | None = None,
     on_step: Callable[[int], None] | None = None,
     calibrate_roughness: bool = True,
@@ -94,27 +137,77 @@ def replay_twin(
     history, history_origin : Readings and Timestamp, optional
         Earlier readings of the same network to learn from. Without them the twin learns from
         the first seven days of ``readings`` and watches from there on.
+    settings, localization : DetectionSettings and LocalizationSettings, optional
+        The detector's and the localizer's tuning (defaults when None).
     store : RunStore, optional
         The run's store: gold tables are written into it.
     on_step : callable, optional
         Called with each step time (progress).
     """
+    watching, readings = prepare_twin(
+        network,
+        layout,
+        readings,
+        origin,
+        history=history,
+        history_origin=history_origin,
+        step_s=step_s,
+        settings=settings,
+        localization=localization,
+        calibrate_roughness=calibrate_roughness,
+        notes=notes,
+    )
+    twin = watching.twin
+    twin.on_step = on_step
+    clock = time.perf_counter()
+    env = simpy.Environment()
+    env.process(replay(env, readings, twin.receive, period=step_s))
+    env.process(_skip_to(env, twin, watching.start_s))
+    env.run(until=watching.duration_s + 1)
+    twin.close()
+    watching.seconds["watch"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    if twin.model is not None and twin.model.failed_steps:
+        watching.notes.append(f"{len(twin.model.failed_steps)} steps did not converge: skipped")
+    events, balance = write_outputs(
+        out, watching, watching.duration_s, None if store is None else store.con
+    )
+    watching.seconds["write"] = time.perf_counter() - clock
+    return ReplayOutcome(
+        out,
+        events,
+        balance,
+        twin.trace.view(),
+        watching.learned,
+        watching.notes,
+        watching.seconds,
+    )
+
+
+def prepare_twin(
+    network: Path,
+    layout: SensorLayout,
+    readings: Readings,
+    origin: pd.Timestamp,
+    *,
+    history: Readings | None = None,
+    history_origin: pd.Timestamp | None = None,
+    step_s: int = 300,
+    settings: DetectionSettings | None = None,
+    localization: LocalizationSettings | None = None,
+    calibrate_roughness: bool = True,
+    notes: list[str] | None = None,
+) -> tuple[WatchingTwin, Readings]:
+    """Learn from the history and build the twin that watches ``readings``.
+
+    Parameters are those of :func:`replay_twin`. Returns the twin and the readings it is to
+    watch (without ``history``: all but the first seven days of ``readings``).
+    """
     notes = list(notes or [])
     seconds: dict[str, float] = {}
     wn = wntr.network.WaterNetworkModel(str(network))
     areas = network_areas(network, wn, layout.flow)
-    for area in areas.areas:
-        if not area.metered:
-            why = (
-                "has no inlet meter"
-                if not area.inlets
-                else f"is also fed through unmetered {', '.join(area.unmetered_links)}"
-            )
-            notes.append(f"zone {area.name} {why}: no inflow residual or water balance for it")
-    if not layout.pressure:
-        notes.append("no pressure readings: pressure residuals skipped, zone-level alarms only")
-    if not layout.amr_demand:
-        notes.append("no AMR readings: the consumption level is the model's (no daily level)")
+    notes.extend(_missing_notes(areas, layout))
     if history is None:
         history, readings = split_history(readings, 7)
         history_origin = origin
@@ -145,7 +238,9 @@ def replay_twin(
     detector = _detector(areas, layout, learned, step_s, settings)
     locator = None
     if layout.pressure and learned.pressure_baseline is not None:
-        locator = EventLocator(wn, areas, list(layout.pressure), learned.pressure_baseline)
+        locator = EventLocator(
+            wn, areas, list(layout.pressure), learned.pressure_baseline, settings=localization
+        )
     else:
         notes.append("no pressure loggers: events are found per zone and not localized")
     twin = TwinRun(
@@ -162,23 +257,28 @@ def replay_twin(
         detector=detector,
         locator=locator,
     )
-    twin.on_step = on_step
-    clock = time.perf_counter()
-    env = simpy.Environment()
-    env.process(replay(env, readings, twin.receive, period=step_s))
-    env.process(_skip_to(env, twin, start))
-    env.run(until=duration + 1)
-    twin.close()
-    seconds["watch"] = time.perf_counter() - clock
-    trace = twin.trace.view()
-    clock = time.perf_counter()
-    if twin.model is not None and twin.model.failed_steps:
-        notes.append(f"{len(twin.model.failed_steps)} steps did not converge: skipped")
-    events, balance = _write(
-        out, twin, trace, areas, detector, origin, step_s, duration, notes, store
+    watching = WatchingTwin(
+        twin, detector, areas, learned, origin, start, duration, step_s, notes, seconds
     )
-    seconds["write"] = time.perf_counter() - clock
-    return ReplayOutcome(out, events, balance, trace, learned, notes, seconds)
+    return watching, readings
+
+
+def _missing_notes(areas: NetworkAreas, layout: SensorLayout) -> list[str]:
+    """What the twin cannot do with these zones and instruments."""
+    notes = []
+    for area in areas.areas:
+        if not area.metered:
+            why = (
+                "has no inlet meter"
+                if not area.inlets
+                else f"is also fed through unmetered {', '.join(area.unmetered_links)}"
+            )
+            notes.append(f"zone {area.name} {why}: no inflow residual or water balance for it")
+    if not layout.pressure:
+        notes.append("no pressure readings: pressure residuals skipped, zone-level alarms only")
+    if not layout.amr_demand:
+        notes.append("no AMR readings: the consumption level is the model's (no daily level)")
+    return notes
 
 
 def _skip_to(env: simpy.Environment, twin: TwinRun, start: int):
@@ -238,45 +338,76 @@ def _detector(
     )
 
 
-def _write(
+def write_outputs(
     out: Path,
-    twin: TwinRun,
-    trace: Trace,
-    areas: NetworkAreas,
-    detector: LeakDetector,
-    origin: pd.Timestamp,
-    step_s: int,
-    duration: int,
-    notes: list[str],
-    store: RunStore | None,
-) -> ReplayOutcome:
+    watching: WatchingTwin,
+    end_s: int,
+    con: duckdb.DuckDBPyConnection | None = None,
+    *,
+    report: bool = True,
+) -> tuple[pd.DataFrame, list[WaterBalance]]:
+    """Write what the twin has found up to ``end_s`` (s): the files in ``out`` and, given a
+    store connection, the gold tables (one transaction).
+
+    ``events.csv``, ``leaks.txt``, ``candidates.csv`` and ``water_balance.json`` are each
+    replaced atomically; ``report.html`` is written when ``report`` is True. Returns the
+    event rows of ``events.csv`` and the water balance of each zone over the steps so far.
+    """
+    twin, areas, origin = watching.twin, watching.areas, watching.origin
+    detector, step_s = watching.detector, watching.step_s
+    trace = twin.trace.view()
     out.mkdir(parents=True, exist_ok=True)
     zones = [a.name for a in areas.areas]
-    events = event_rows(detector.book, origin, duration)
+    events = event_rows(detector.book, origin, end_s)
     write_atomic(out / "events.csv", events.to_csv(index=False, lineterminator="\n"))
     write_atomic(out / "leaks.txt", leaks_txt(detector.book, origin))
     candidates = (
         twin.locator.candidate_table(origin) if twin.locator is not None else no_candidates()
     )
     write_atomic(out / "candidates.csv", candidates.to_csv(index=False, lineterminator="\n"))
-    balance = balances(trace, areas, origin, step_s)
+    balance = balances(trace, areas, origin, step_s) if len(trace.times) else []
     write_atomic(out / "water_balance.json", balance_json(balance))
-    if store is not None:
+    if con is not None:
+        daily = daily_balances(trace, areas, origin, step_s)
         write_gold(
-            store.con,
+            con,
             gold_tables(
-                detector.book, balance, trace, list(twin.layout.pressure), origin, candidates
+                detector.book,
+                balance,
+                trace,
+                list(twin.layout.pressure),
+                origin,
+                candidates,
+                zones=zones,
+                daily=daily,
             ),
         )
+    if report:
+        _write_report(out, watching, trace, events, balance)
+    return events, balance
+
+
+def _write_report(
+    out: Path,
+    watching: WatchingTwin,
+    trace: Trace,
+    events: pd.DataFrame,
+    balance: list[WaterBalance],
+) -> None:
+    twin, areas, origin = watching.twin, watching.areas, watching.origin
+    zones = [a.name for a in areas.areas]
     first = origin + pd.Timedelta(seconds=int(trace.times[0])) if len(trace.times) else origin
+    last = origin + pd.Timedelta(seconds=int(trace.times[-1])) if len(trace.times) else origin
     write_report(
         out / "report.html",
         title=f"Twin replay: {areas.utility_name}",
         run_info={
             "network": areas.utility_name,
             "period": f"{first:%Y-%m-%d %H:%M} to "
-            f"{origin + pd.Timedelta(seconds=duration):%Y-%m-%d %H:%M}",
-            "steps": f"{len(trace.times):,} of {step_s} s",
+            f"{origin + pd.Timedelta(seconds=watching.duration_s):%Y-%m-%d %H:%M}"
+            if last >= origin + pd.Timedelta(seconds=watching.duration_s)
+            else f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} (stopped)",
+            "steps": f"{len(trace.times):,} of {watching.step_s} s",
             "zones": ", ".join(zones),
             "sensors": f"{len(twin.layout.pressure)} pressure, {len(twin.layout.flow)} flow, "
             f"{len(twin.layout.tank_level)} level, {len(twin.layout.amr_demand)} AMR",
@@ -285,6 +416,5 @@ def _write(
         residuals=residual_frame(trace, list(twin.layout.pressure), origin),
         events=events,
         balance=[b.to_dict() for b in balance],
-        notes=notes,
+        notes=watching.notes,
     )
-    return events, balance
