@@ -12,9 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The control-room demo: simulate L-Town with two leaks and let the twin watch it (once; a
+# few minutes), then serve the dashboard on it at http://127.0.0.1:8050 (Ctrl-C stops it).
 run: $(STAMP)
-	$(BIN)/twin simulate L-TOWN --days 2 --leak p257:20:6 --out runs/demo/sensors.csv
-	@echo "Results are in runs/demo/. To look at them: $(BIN)/python app.py runs/demo/sensors.csv (http://127.0.0.1:8050)"
+	@test -f runs/demo/summary.json || $(BIN)/twin run scenarios/control-room-demo.toml --out runs/demo
+	$(BIN)/twin dash --run runs/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

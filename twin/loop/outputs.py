@@ -188,7 +188,9 @@ def _zone_balance(
 ) -> WaterBalance:
     """The water balance of zone ``k`` over the steps of ``trace`` (see :func:`balances`)."""
     used = np.isfinite(trace.consumption[:, k])
-    unmetered_expected = trace.expected[:, k] - trace.metered[:, k]
+    # where meters cover (almost) every junction the model's expectation may fall a hair
+    # below what they read; unmetered use is never negative
+    unmetered_expected = np.maximum(trace.expected[:, k] - trace.metered[:, k], 0.0)
     inflow = pd.Series(trace.consumption[:, k] * M3S_TO_M3H, index=index)
     # a day cut to one step has no sampling step, so no night flow
     mnf = minimum_night_flow(inflow) if len(inflow) > 1 else pd.Series(dtype=float)

@@ -3,7 +3,7 @@
 Consumption at a junction is its base demand times a daily shape (by consumer type, or the
 model's own EPANET patterns), times factors the utility cannot know in advance: a seasonal
 swing (summer peak), a town-wide daily level that wanders from day to day (weather, events;
-an AR(1) on the log of the day's multiplier) and a per-junction, per-step noise. Every
+an AR(1) on the log of the day's multiplier, moving smoothly from one noon to the next) and a per-junction, per-step noise. Every
 factor has mean 1, so the long-run mean of a junction is its base demand times the mean
 shape (1 over a week).
 
@@ -405,7 +405,7 @@ class StochasticDemand:
         day = wall_s // SECONDS_PER_DAY
         weekend = np.isin((self._origin_weekday + day) % 7, _WEEKEND)
         shapes = self._shapes(t, wall_s % SECONDS_PER_DAY, weekend)
-        level = self._daily_level(day) * self._seasonal(t) * self._weekend_scale(weekend)
+        level = self._daily_level(wall_s) * self._seasonal(t) * self._weekend_scale(weekend)
         demand = (shapes * level[:, None]) @ self._base
         if self.model.noise_std > 0.0:
             demand *= self._noise(start_s // self.step_s, n_steps)
@@ -426,17 +426,26 @@ class StochasticDemand:
         columns = [m[index % len(m)] if len(m) else np.ones(len(t)) for m in self._patterns]
         return np.column_stack(columns) if columns else np.empty((len(t), 0))
 
-    def _daily_level(self, day: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-        """Town-wide level of each step's day: lognormal AR(1) from day 0, mean 1."""
+    def _daily_level(self, wall_s: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """Town-wide level at each step: lognormal AR(1) over days from day 0, mean 1.
+
+        Each day's value holds at its noon and the level moves linearly between noons: a
+        town's consumption does not jump at midnight (a step there would be an artefact of
+        the simulation that no twin should have to explain).
+        """
         std, phi = self.model.daily_level_std, self.model.daily_level_persistence
-        if std == 0.0 or len(day) == 0:
-            return np.ones(len(day))
-        n_days = int(day.max()) + 1
+        if std == 0.0 or len(wall_s) == 0:
+            return np.ones(len(wall_s))
+        position = np.maximum((wall_s - SECONDS_PER_DAY // 2) / SECONDS_PER_DAY, 0.0)
+        before = np.floor(position).astype(np.int64)
+        n_days = int(before.max()) + 2
         shocks = ndtri(_uniforms(self._level_key, 0, 1, n_days)[0])
         shocks[0] /= np.sqrt(1.0 - phi**2)  # start in the stationary distribution
         sigma = np.sqrt(np.log1p(std**2))  # log-scale std giving a relative std of `std`
         log_level = lfilter([sigma * np.sqrt(1.0 - phi**2)], [1.0, -phi], shocks)
-        return np.exp(log_level - sigma**2 / 2.0)[day]
+        level = np.exp(log_level - sigma**2 / 2.0)
+        after = position - before
+        return (1.0 - after) * level[before] + after * level[before + 1]
 
     def _seasonal(self, t: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
         """Yearly cosine with its maximum on the peak day, mean 1 over a year."""
