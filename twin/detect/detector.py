@@ -3,13 +3,13 @@
 How the parts work together, step by step (all on residuals = measured - expected):
 
 * **inflow CUSUM** (one per metering zone): the zone's consumption residual, minus the leaks
-  the twin already believes in, standardised by its hour-of-week baseline from history. An
-  alarm raises a *suspected* event whose start is the CUSUM change point and whose flow is
-  the mean residual since then.
-* **confirmation**: ``confirm_after_s`` after it was raised, an event whose residual since its
-  start is still clearly positive is *confirmed*: its flow joins the believed leaks (so the
-  next leak in the zone shows on top of it) and the CUSUM restarts. Otherwise it is closed as
-  a transient.
+  the twin already believes in (their flows breathing with the zone's pressure),
+  standardised by its hour-of-week baseline from history. An alarm raises a *suspected*
+  event whose start is the CUSUM change point and whose flow is the mean residual since then.
+* **confirmation**: ``confirm_after_s`` after it was raised (six hours when its flow is below
+  ``min_leak_m3h``), an event whose residual since its start is still clearly positive is
+  *confirmed*: its flow joins the believed leaks (so the next leak in the zone shows on top
+  of it) and the CUSUM restarts. Otherwise it is closed as a transient.
 * **re-estimation**: 6 h, 24 h and 72 h after confirmation, a confirmed event's flow is
   corrected by the mean residual of the last hours (an incipient leak grows; a first estimate
   is rough); a leak still growing is re-estimated every 12 h after that. A new inflow alarm
@@ -57,6 +57,10 @@ SHAPE_WINDOW_S = 24 * HOUR_S
 """Longest window of hourly excess whose shape tells a new leak from a growing one, s."""
 REPAIR_CONFIRM_S = 3 * HOUR_S
 """How long a drop must hold before the leak it matches is taken as repaired, s."""
+SMALL_WAIT_S = 6 * HOUR_S
+"""How long an excess below ``min_leak_m3h`` must persist before it is confirmed, s."""
+PRESSURE_MEMORY_S = 24 * HOUR_S
+"""Time constant of a zone's mean pressure that believed leak flows refer to, s."""
 YOUNG_S = 24 * HOUR_S
 """A leak confirmed less than this long ago may still be growing into its first estimate, s."""
 
@@ -169,7 +173,9 @@ class LeakDetector:
         # residual history for flow estimates: one ring per zone, back to the oldest start
         self._keep = int(7 * 86_400 // step_s)
         self._residual = np.full((self._keep, n), np.nan)
-        self._believed_then = np.zeros((self._keep, n))  # believed_m3h at each step
+        self._believed_then = np.zeros((self._keep, n))  # believed flow at each step, m³/h
+        self._factor_then = np.ones((self._keep, n))  # its breathing factor then
+        self._pressure_mean = np.full(n, np.nan)  # each zone's day-long mean pressure, m
         self._times = np.full(self._keep, -1, dtype=np.int64)
         self._count = 0
         self._last_raised = np.full(n, np.iinfo(np.int64).min // 2, dtype=np.int64)
@@ -184,6 +190,7 @@ class LeakDetector:
         time_s: int,
         zone_residual_m3h: npt.NDArray[np.float64],
         pressure_residual_m: npt.NDArray[np.float64] | None = None,
+        zone_pressure_m: npt.NDArray[np.float64] | None = None,
     ) -> None:
         """Feed one step's residuals (zone consumption residual m³/h, logger residual m).
 
@@ -191,11 +198,15 @@ class LeakDetector:
         leaks; the detector subtracts them itself. The zone CUSUMs run on hourly means (a
         5-minute residual is dominated by consumption noise that is correlated over tens of
         minutes; an hourly mean is close to independent from one hour to the next).
+        ``zone_pressure_m``, each zone's mean pressure now (m), lets the believed leaks
+        breathe with it (:meth:`_breathing`).
         """
-        excess = zone_residual_m3h - self.believed_m3h
+        factor = self._breathing(zone_pressure_m)
+        believed = self.believed_m3h * factor
         row = self._count % self._keep
-        self._residual[row] = excess
-        self._believed_then[row] = self.believed_m3h
+        self._residual[row] = zone_residual_m3h - believed
+        self._believed_then[row] = believed
+        self._factor_then[row] = factor
         self._times[row] = time_s
         self._count += 1
         if pressure_residual_m is not None and self.pressure_baseline is not None:
@@ -296,12 +307,37 @@ class LeakDetector:
         hourly = np.empty(len(hours))
         for k, h in enumerate(hours):
             mask = (self._times > h - HOUR_S) & (self._times <= h)
-            values = self._residual[mask, zone] + self._believed_then[mask, zone]
+            values = (
+                self._residual[mask, zone]
+                + self._believed_then[mask, zone]
+                - self.believed_m3h[zone] * self._factor_then[mask, zone]
+            )
             values = values[np.isfinite(values)]
             hourly[k] = values.mean() if len(values) else np.nan
-        hourly -= self.believed_m3h[zone] + self.zone_baseline.location(hours)[:, zone]
+        hourly -= self.zone_baseline.location(hours)[:, zone]
         evidence = step_evidence(hourly, float(self._zone_scale[zone]))
         return evidence > self.settings.step_evidence
+
+    def _breathing(self, zone_pressure_m: npt.NDArray[np.float64] | None) -> np.ndarray:
+        """How much a believed leak flows now relative to its estimate, per zone.
+
+        A leak is an orifice: its flow goes with the square root of the pressure (FAVAD with
+        N1 = 0.5), so it swells at night when the pressure rises. Its flow was estimated over
+        hours, at about the zone's mean pressure: the factor is ``sqrt(p / p_mean)`` with
+        ``p_mean`` a day-long exponential mean of the zone's pressure. Without pressures, 1.
+        """
+        n = len(self.zones)
+        if zone_pressure_m is None:
+            return np.ones(n)
+        p = np.asarray(zone_pressure_m, dtype=float)
+        known = np.isfinite(p) & (p > 0.0)
+        first = known & ~np.isfinite(self._pressure_mean)
+        self._pressure_mean[first] = p[first]
+        weight = self.step_s / PRESSURE_MEMORY_S
+        self._pressure_mean[known] += weight * (p[known] - self._pressure_mean[known])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(known & (self._pressure_mean > 1.0), p / self._pressure_mean, 1.0)
+        return np.sqrt(np.clip(ratio, 0.25, 4.0))
 
     def _believe(self, zone: int, flow_m3h: float) -> None:
         """Set the leak flow the twin believes in a zone, m³/h (never below zero)."""
@@ -324,6 +360,8 @@ class LeakDetector:
             hours = max((time_s - since) / HOUR_S, 1.0)
             z_mean = flow / scale * np.sqrt(hours)  # hourly means are close to independent
             persists = flow == flow and flow >= s.min_leak_m3h / 2.0 and z_mean >= s.confirm_z
+            if persists and flow < s.min_leak_m3h and time_s - event.raised_at < SMALL_WAIT_S:
+                continue  # an excess under the smallest leak must hold longer to be one
             verdict, grown = "new", ""
             if persists and event.detector == "inflow-cusum":
                 verdict, grown = self._against_known_leak(time_s, zone, flow)
