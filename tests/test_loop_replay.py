@@ -166,3 +166,16 @@ def test_daily_kpis_add_up_to_the_whole_run_and_reach_the_dashboard(replayed):
     assert daily.to_dict() == pytest.approx(whole.to_dict(), rel=0.01)
     nrw = RunReader(replayed).kpis().query("kpi == 'nrw'")
     assert nrw.groupby("area")["period_start"].nunique().min() >= 2
+
+
+def test_a_week_or_less_without_history_is_refused_with_what_to_give(case, tmp_path):
+    """Five days of SCADA and no --history: a message saying the twin needs more, no crash."""
+    folder = tmp_path / "scada"
+    folder.mkdir()
+    lines = (case / "Flows.csv").read_text().splitlines(keepends=True)
+    (folder / "Flows.csv").write_text("".join(lines[: 1 + 5 * 288]))
+    result = CliRunner().invoke(
+        app, ["replay", "--network", "L-TOWN", "--scada", str(folder), "--out", str(tmp_path)]
+    )
+    assert result.exit_code != 0
+    assert "--history" in str(result.exception or result.output)

@@ -210,6 +210,12 @@ def prepare_twin(
     notes.extend(_missing_notes(areas, layout))
     if history is None:
         history, readings = split_history(readings, 7)
+        if not len(readings):
+            raise ValueError(
+                "the SCADA folder holds 7 days or less and no --history was given: the twin "
+                "learns from the first 7 days and watches the rest, so give more days or a "
+                "--history folder of earlier data"
+            )
         history_origin = origin
         notes.append("no --history: learned from the first 7 days, watched from day 8 on")
     clock = time.perf_counter()
