@@ -29,11 +29,11 @@ import pandas as pd
 from twin.scenario.plan import DAY_S, plan_run
 from twin.scenario.runner import (
     StepCallback,
-    _clear,
-    _drop_unwanted,
-    _generate,
-    _timed,
-    _write_summary,
+    clear_outputs,
+    drop_unwanted_outputs,
+    generate_plant,
+    timed,
+    write_summary,
 )
 from twin.scenario.schema import Scenario
 
@@ -88,13 +88,13 @@ def live_scenario(
         raise ValueError(
             f"flush period {flush_s} s: expected a positive multiple of run.step_s ({run.step_s} s)"
         )
-    _clear(out)
+    clear_outputs(out)
     (out / STATUS_FILE).unlink(missing_ok=True)
-    with _timed(seconds, "generate"):
-        _generate(scenario, plan, out, on_step)
+    with timed(seconds, "generate"):
+        generate_plant(scenario, plan, out, on_step)
     recording = read_scada_folder(out / "scada", plan.origin.to_pydatetime())
     history, watched = split_history(recording.readings, plan.watch_start_s / DAY_S)
-    with _timed(seconds, "store"):
+    with timed(seconds, "store"):
         store_path = _store_history(out, recording, plan, run.step_s)
     if on_ready is not None:
         on_ready(store_path)
@@ -132,7 +132,7 @@ def live_scenario(
         seconds,
     )
     summary = _summary(scenario, plan, out, outcome, live, seconds, speed)
-    _drop_unwanted(scenario, out)
+    drop_unwanted_outputs(scenario, out)
     return summary
 
 
@@ -160,7 +160,7 @@ def _summary(scenario: Scenario, plan, out: Path, outcome, live, seconds, speed:
     areas = network_areas(plan.inp, wn, plan.layout.flow)
     watch_start = plan.origin + pd.Timedelta(seconds=plan.watch_start_s)
     watched_days = max(live.last_s + scenario.run.step_s - plan.watch_start_s, 0) / DAY_S
-    with _timed(seconds, "score"):
+    with timed(seconds, "score"):
         score = score_run(out, out / "truth", outcome.events, wn, areas, watch_start, watched_days)
     summary = {
         "scenario": scenario.run.name,
@@ -189,7 +189,7 @@ def _summary(scenario: Scenario, plan, out: Path, outcome, live, seconds, speed:
         seconds["report"] = time.perf_counter() - clock
     summary |= {f"seconds_{k.replace(' ', '_')}": round(v, 3) for k, v in seconds.items()}
     summary["seconds_total"] = round(sum(seconds.values()), 3)
-    return _write_summary(out, summary)
+    return write_summary(out, summary)
 
 
 def _reached_speed(seconds: dict[str, float], live, step_s: int, plan) -> float:

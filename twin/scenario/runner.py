@@ -34,7 +34,15 @@ from twin.scenario.plan import DAY_S, RunPlan, plan_run
 from twin.scenario.schema import Scenario
 from twin.scenario.summary import balance_totals, score_run
 
-__all__ = ["StepCallback", "run_scenario"]
+__all__ = [
+    "StepCallback",
+    "clear_outputs",
+    "drop_unwanted_outputs",
+    "generate_plant",
+    "run_scenario",
+    "timed",
+    "write_summary",
+]
 
 StepCallback = Callable[[str, int, int], None]
 """Progress: ``on_step(stage, done, total)``; stages ``"generate"`` and ``"watch"``."""
@@ -71,15 +79,15 @@ def run_scenario(scenario: Scenario, out: Path, *, on_step: StepCallback | None 
     plan = plan_run(scenario)
     detection, localization = twin_settings(scenario)
     run = scenario.run
-    _clear(out)
-    with _timed(seconds, "generate"):
-        _generate(scenario, plan, out, on_step)
+    clear_outputs(out)
+    with timed(seconds, "generate"):
+        generate_plant(scenario, plan, out, on_step)
     wn = load(plan.inp)
     areas = network_areas(plan.inp, wn, plan.layout.flow)
     outcome = _watch(scenario, plan, out, detection, localization, on_step, seconds)
     watch_start = plan.origin + pd.Timedelta(seconds=plan.watch_start_s)
     watched_days = (plan.end_s - plan.watch_start_s) / DAY_S
-    with _timed(seconds, "score"):
+    with timed(seconds, "score"):
         score = score_run(out, out / "truth", outcome.events, wn, areas, watch_start, watched_days)
     balance = [b.to_dict() for b in outcome.balance]
     summary = {
@@ -97,19 +105,19 @@ def run_scenario(scenario: Scenario, out: Path, *, on_step: StepCallback | None 
     if scenario.outputs.report:
         from twin.scenario.report import write_scenario_report
 
-        with _timed(seconds, "report"):
+        with timed(seconds, "report"):
             write_scenario_report(
                 out / "report.html", scenario, plan, wn, areas, outcome, score, summary
             )
     else:
         (out / "report.html").unlink(missing_ok=True)
-    _drop_unwanted(scenario, out)
+    drop_unwanted_outputs(scenario, out)
     summary |= {f"seconds_{k.replace(' ', '_')}": round(v, 3) for k, v in seconds.items()}
     summary["seconds_total"] = round(sum(seconds.values()), 3)
-    return _write_summary(out, summary)
+    return write_summary(out, summary)
 
 
-def _write_summary(out: Path, summary: dict[str, Any]) -> dict[str, Any]:
+def write_summary(out: Path, summary: dict[str, Any]) -> dict[str, Any]:
     """Write ``summary.json`` atomically (NaN as null); the summary as written."""
     summary = {k: _json_value(v) for k, v in summary.items()}
     text = json.dumps(summary, indent=2, allow_nan=False) + "\n"
@@ -119,7 +127,7 @@ def _write_summary(out: Path, summary: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def _generate(scenario: Scenario, plan: RunPlan, out: Path, on_step) -> None:
+def generate_plant(scenario: Scenario, plan: RunPlan, out: Path, on_step) -> None:
     """Simulate the plant and write ``out/scada`` and ``out/truth``."""
     from twin.scenario.schema import to_dict
 
@@ -158,7 +166,7 @@ def _watch(scenario, plan: RunPlan, out: Path, detection, localization, on_step,
     history, watched = split_history(recording.readings, plan.watch_start_s / DAY_S)
     store = None
     if scenario.outputs.store:
-        with _timed(seconds, "store"):
+        with timed(seconds, "store"):
             store = RunStore.open(
                 out / "twin.duckdb",
                 origin=recording.origin,
@@ -222,7 +230,7 @@ def _localization_changed(scenario: Scenario) -> bool:
     return scenario.twin.localization != LocalizationSection()
 
 
-def _clear(out: Path) -> None:
+def clear_outputs(out: Path) -> None:
     """Remove an earlier run's store and generated folders, so nothing stale is mixed in."""
     out.mkdir(parents=True, exist_ok=True)
     # summary.json goes first: it marks a finished run, and this one has not finished yet
@@ -233,7 +241,7 @@ def _clear(out: Path) -> None:
             shutil.rmtree(out / name)
 
 
-def _drop_unwanted(scenario: Scenario, out: Path) -> None:
+def drop_unwanted_outputs(scenario: Scenario, out: Path) -> None:
     """Delete what ``[outputs]`` does not keep (the twin needed the files while it ran)."""
     outputs = scenario.outputs
     if not outputs.scada:
@@ -243,7 +251,8 @@ def _drop_unwanted(scenario: Scenario, out: Path) -> None:
 
 
 @contextmanager
-def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
+def timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
+    """Time the block into ``seconds[stage]`` (s), even when it raises."""
     clock = time.perf_counter()
     try:
         yield
