@@ -260,15 +260,10 @@ def draw_cases(
 
 def _network_pipes(network: str | Path, sensors: str | Path | None) -> list[str]:
     from twin.network import load, network_areas, resolve_network
-    from twin.network.sensors import read_sensor_layout, sidecar_layout
+    from twin.network.sensors import layout_for
 
     inp = resolve_network(network)
-    layout = read_sensor_layout(sensors) if sensors else sidecar_layout(inp)
-    if layout is None:
-        raise ValueError(
-            f"{inp.name} has no sensor layout file ({inp.stem}.sensors.csv); "
-            "give one with --sensors FILE (columns sensor_type,element_id)"
-        )
+    layout = layout_for(inp, sensors or None)
     wn = load(inp)
     return leak_pipes(wn, network_areas(inp, wn, layout.flow))
 

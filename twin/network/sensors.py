@@ -15,6 +15,7 @@ __all__ = [
     "SENSOR_TYPES",
     "SensorLayout",
     "SensorLayoutError",
+    "layout_for",
     "read_sensor_layout",
     "sidecar_layout",
 ]
@@ -111,3 +112,23 @@ def sidecar_layout(inp_path: str | Path) -> SensorLayout | None:
     inp_path = Path(inp_path)
     sidecar = inp_path.with_name(f"{inp_path.stem}.sensors.csv")
     return read_sensor_layout(sidecar) if sidecar.is_file() else None
+
+
+def layout_for(inp_path: str | Path, sensors: str | Path | None = None) -> SensorLayout:
+    """The layout in ``sensors`` if given, else the one beside the network file.
+
+    Raises
+    ------
+    ValueError
+        No file given and the network has no ``NAME.sensors.csv`` beside it.
+    """
+    if sensors is not None:
+        return read_sensor_layout(sensors)
+    inp_path = Path(inp_path)
+    layout = sidecar_layout(inp_path)
+    if layout is None:
+        raise ValueError(
+            f"{inp_path.name} has no sensor layout file ({inp_path.stem}.sensors.csv); "
+            "give one with --sensors FILE (columns sensor_type,element_id)"
+        )
+    return layout

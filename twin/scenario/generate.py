@@ -394,7 +394,7 @@ def generate_scenario(
     """
     from twin.cli.simulate import parse_leak
     from twin.network import load, resolve_network
-    from twin.network.sensors import read_sensor_layout, sidecar_layout
+    from twin.network.sensors import layout_for
     from twin.plant import all_faults_on
 
     step_s = 300
@@ -402,12 +402,7 @@ def generate_scenario(
     if duration_s <= 0:
         raise ValueError(f"--days {days}: the run must last at least one 5-minute step")
     inp = resolve_network(network)
-    layout = read_sensor_layout(sensors) if sensors else sidecar_layout(inp)
-    if layout is None:
-        raise ValueError(
-            f"{inp.name} has no sensor layout file ({inp.stem}.sensors.csv); "
-            "give one with --sensors FILE (columns sensor_type,element_id)"
-        )
+    layout = layout_for(inp, sensors or None)
     wn = load(inp)
     parsed = [parse_leak(s, set(wn.pipe_name_list), set(wn.junction_name_list)) for s in leaks]
     setup = PlantSetup(layout, parsed, random_faults=all_faults_on() if faults else None)
