@@ -194,7 +194,9 @@ def _zone_balance(
     inflow = pd.Series(trace.consumption[:, k] * M3S_TO_M3H, index=index)
     # a day cut to one step has no sampling step, so no night flow
     mnf = minimum_night_flow(inflow) if len(inflow) > 1 else pd.Series(dtype=float)
-    pressure = np.nanmean(trace.zone_pressure[used, k]) if used.any() else np.nan
+    # a step EPANET could not balance may carry any pressure at all: leave those out
+    solved = used & trace.converged.astype(bool)
+    pressure = np.nanmean(trace.zone_pressure[solved, k]) if solved.any() else np.nan
     return water_balance(
         area=area.name,
         start=start,

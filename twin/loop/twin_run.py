@@ -294,9 +294,9 @@ class TwinRun:
         trace.count = i + 1
         if self.detector is not None:
             residual = (consumption - expected_window) * M3S_TO_M3H
-            self.detector.update(
-                t, residual, pressure - trace.pressure_expected[i], trace.zone_pressure[i]
-            )
+            # an unbalanced step's pressures are no measure of how much a leak flows
+            zone_pressure = trace.zone_pressure[i] if trace.converged[i] else None
+            self.detector.update(t, residual, pressure - trace.pressure_expected[i], zone_pressure)
             if (t - self._night_end_offset) % DAY_S == 0 and i >= self._night_steps:
                 self.detector.update_night(t, self._night_minimum(i))
             if self.locator is not None:
