@@ -11,6 +11,7 @@ import pytest
 from tests.test_dashboard_run import build_run
 from twin.dashboard import create_app, ids
 from twin.dashboard.app import page_layout
+from twin.dashboard.figures.network_map import EVENT_TRACES
 from twin.dashboard.pages import PAGES, leaks, network_map, overview, sensors, whatif
 from twin.dashboard.reader import RunReader
 
@@ -36,21 +37,29 @@ def run_dir(tmp_path_factory) -> Path:
     return build_run(tmp_path_factory.mktemp("pages") / "run")
 
 
-def _ids(component) -> set[str]:
-    """Every component id in a layout tree."""
-    found = set()
+def _names(figure: dict) -> list[str | None]:
+    return [t.get("name") for t in figure["data"]]
+
+
+def _walk(component) -> list:
+    """Every component in a layout tree."""
+    found = []
     stack = [component]
     while stack:
         node = stack.pop()
         if isinstance(node, list | tuple):
             stack.extend(node)
             continue
-        if getattr(node, "id", None):
-            found.add(node.id)
+        found.append(node)
         children = getattr(node, "children", None)
         if children is not None and not isinstance(children, str):
             stack.append(children)
     return found
+
+
+def _ids(component) -> set[str]:
+    """Every component id in a layout tree."""
+    return {node.id for node in _walk(component) if getattr(node, "id", None)}
 
 
 def _text(component) -> str:
@@ -92,17 +101,30 @@ def test_selecting_an_event_zooms_the_map_to_its_search_area(run_dir):
     reader = RunReader(run_dir)
     whole = network_map.map_figure(reader, "diameter", None, 100_000)
     chosen = network_map.map_figure(reader, "diameter", "E001", 100_000)
-    assert ids.SEARCH_AREA_TRACE in [t.name for t in chosen.data]
-    assert ids.SEARCH_AREA_TRACE not in [t.name for t in whole.data]
-    span = lambda f: f.layout.xaxis.range[1] - f.layout.xaxis.range[0]  # noqa: E731
+    assert ids.SEARCH_AREA_TRACE in _names(chosen)
+    assert ids.SEARCH_AREA_TRACE not in _names(whole)
+    span = lambda f: f["layout"]["xaxis"]["range"][1] - f["layout"]["xaxis"]["range"][0]  # noqa: E731
     assert span(chosen) < span(whole)
+
+
+def test_selecting_another_event_patches_only_the_event_traces(run_dir):
+    """The patch for a new event replaces the map's last traces and ranges, not its pipes."""
+    reader = RunReader(run_dir)
+    whole = network_map.map_figure(reader, "diameter", None, 100_000)
+    patch = network_map.event_patch(reader, "E001").to_plotly_json()["operations"]
+    places = [tuple(op["location"]) for op in patch]
+    assert places[:EVENT_TRACES] == [("data", k) for k in range(-EVENT_TRACES, 0)]
+    assert ("layout", "xaxis", "range") in places
+    names = [op["params"]["value"].get("name") for op in patch[:EVENT_TRACES]]
+    assert ids.SEARCH_AREA_TRACE in names
+    assert len(whole["data"]) > EVENT_TRACES + 1  # pipes and nodes stay in the browser
 
 
 @pytest.mark.parametrize("colour", ["zone", "diameter", "pressure", "residual"])
 def test_map_colours_pipes_from_the_store(run_dir, colour):
     """Every colouring gives coloured pipe traces (none falls back to all grey)."""
     figure = network_map.map_figure(RunReader(run_dir), colour, None, 100_000)
-    assert not any(t.name in ("pipes",) for t in figure.data)
+    assert "pipes" not in _names(figure)
 
 
 def test_clicking_a_logger_shows_measured_and_expected(run_dir):
@@ -130,12 +152,82 @@ def test_acknowledge_button_persists_across_a_reload(tmp_path):
     assert again[0]["state"] == "acknowledged" and again[0]["twin_state"] == "localized"
 
 
+def test_operator_actions_show_the_run_time_they_were_taken_at(tmp_path):
+    """An action taken at replay position 110,000 s reads on the run's clock, not today's."""
+    run = build_run(tmp_path / "run")
+    reader = RunReader(run)
+    text, rows = leaks.apply_action(reader, ids.ACK_BUTTON, "E001", 110_000, "ops")
+    run_stamp = f"{reader.summary().origin + pd.Timedelta(seconds=110_000):%Y-%m-%d %H:%M}"
+    assert f"at {run_stamp} run time" in text and "recorded" in text
+    assert rows[0]["acted_at"] == run_stamp
+
+
 def test_selecting_an_event_without_pressing_records_nothing(tmp_path):
     """The actions callback fired by a selection alone writes nothing."""
     run = build_run(tmp_path / "run")
     text, _ = leaks.apply_action(RunReader(run), ids.SELECTED_EVENT, "E001", 110_000)
     assert "no operator action yet" in text
     assert RunReader(run).actions().empty
+
+
+def test_live_overview_shows_losses_so_far_from_the_kpis(tmp_path):
+    """Without water_balance.json (a live run) the NRW card comes from the stored KPIs."""
+    run = build_run(tmp_path / "run")
+    (run / "water_balance.json").unlink(missing_ok=True)
+    reader = RunReader(run, live=True)
+    reader.kpis = lambda: _DAILY_KPIS  # what the live run's loop has written so far
+    texts = str(overview.loss_figures(reader, 172_800))
+    assert "Non-revenue water (days so far)" in texts and "16.7 %" in texts
+    assert "Real losses (days so far)" in texts and "190 m³/day" in texts
+
+
+_DAILY_KPIS = pd.DataFrame(
+    {
+        "kpi": ["system_input", "nrw", "real_losses"] * 2,
+        "area": ["A"] * 6,
+        "period_start": [0, 0, 0, 86_400, 86_400, 86_400],
+        "period_end": [86_400, 86_400, 86_400, 172_800, 172_800, 172_800],
+        "value": [1000.0, 10.0, 80.0, 2000.0, 20.0, 300.0],
+    }
+)
+
+
+def test_kpi_totals_add_up_the_days_that_have_ended():
+    """NRW volume is each day's % of its system input; real losses are per day of each zone."""
+    kpis = _DAILY_KPIS
+    assert overview.kpi_totals(kpis, 100_000) == pytest.approx((1000.0, 100.0, 80.0))
+    assert overview.kpi_totals(kpis, 172_800) == pytest.approx((3000.0, 500.0, 190.0))
+    assert overview.kpi_totals(kpis, 1_000) is None
+
+
+def test_negative_real_losses_give_no_ili():
+    """A zone whose real losses come out below zero shows ILI 'n/a', never a negative ILI."""
+    from twin.dashboard.pages import balance
+
+    row = {"area": "C", "ili": -0.3, "real_losses_m3_per_day": -9.2, "uarl_m3_per_day": 30.0}
+    assert balance.ili_value(row) is None
+    card = str(balance.ili_card(row))
+    assert "n/a" in card and "below zero" in card
+    assert balance.ili_value({**row, "ili": 1.8, "real_losses_m3_per_day": 50.0}) == 1.8
+
+
+def test_run_in_a_folder_named_run_is_called_by_its_parent(run_dir):
+    """A run stored as .../<name>/run is named <name> on screen, not 'run run'."""
+    from twin.dashboard.components import reader_note
+
+    note = reader_note(RunReader(run_dir))
+    assert not note.lower().startswith("run run") and run_dir.parent.name in note
+
+
+def test_overview_writes_the_replay_position_as_a_timestamp(run_dir):
+    """The slider's position reads as a date and time, not as seconds since the origin."""
+    reader = RunReader(run_dir)
+    page = page_layout(reader, "/", None, 100_000)
+    stamp = next(c for c in _walk(page) if getattr(c, "id", None) == ids.REPLAY_STAMP)
+    assert (
+        stamp.children
+        == f"{reader.summary().origin + pd.Timedelta(seconds=100_000):%Y-%m-%d %H:%M}"
+    )
 
 
 def test_overview_counts_open_leaks_and_late_batches(run_dir):
@@ -196,9 +288,9 @@ def test_every_page_module_has_a_unique_path():
 def test_event_residuals_span_the_days_around_the_event(run_dir):
     """The residual plot of E001 runs hourly from a day before its start."""
     graph = leaks.event_residuals(RunReader(run_dir), "E001")
-    first = graph.figure.data[0]
-    assert first.dx == 3_600_000  # ms: hourly means
-    assert first.x0 == "2018-01-01 02:00:00"  # start 26:00 h - 24 h, on the hour
+    first = graph.figure["data"][0]
+    assert first["dx"] == 3_600_000  # ms: hourly means
+    assert first["x0"] == "2018-01-01 02:00:00"  # start 26:00 h - 24 h, on the hour
 
 
 def test_live_reader_sees_what_the_run_writes_next(tmp_path):
@@ -220,4 +312,4 @@ def test_live_reader_sees_what_the_run_writes_next(tmp_path):
 def test_map_ignores_a_colouring_it_does_not_offer(run_dir):
     """A colour value forged in the browser draws plain grey pipes instead of failing."""
     figure = network_map.map_figure(RunReader(run_dir), "../../etc", None, 100_000)
-    assert "pipes" in [t.name for t in figure.data]
+    assert "pipes" in _names(figure)

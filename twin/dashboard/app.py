@@ -14,7 +14,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, dcc, html
 
 from twin.dashboard import ids
-from twin.dashboard.components import PageContext, position_of
+from twin.dashboard.components import PageContext, position_of, run_name
 from twin.dashboard.pages import PAGES
 from twin.dashboard.pages.whatif import background_manager
 from twin.dashboard.reader import RunReader
@@ -47,10 +47,10 @@ def create_app(run_dir: Path, *, live: bool = False) -> Dash:
         A store this twin cannot read.
     """
     reader = RunReader(Path(run_dir), live=live)
-    summary = reader.summary()
+    reader.summary()  # fails here, with the store's own error, on a store it cannot read
     app = Dash(
         __name__,
-        title=f"twin: {summary.name}",
+        title=f"twin: {run_name(reader)}",
         update_title=None,
         suppress_callback_exceptions=True,
         background_callback_manager=background_manager(Path(run_dir)),
@@ -80,7 +80,6 @@ def page_layout(reader: RunReader, pathname: str | None, selected: Any, position
 
 
 def _frame(reader: RunReader) -> html.Div:
-    summary = reader.summary()
     menu = [dcc.Link(page.NAME, href=page.PATH, style={"marginRight": "1.2rem"}) for page in PAGES]
     return html.Div(
         [
@@ -91,7 +90,7 @@ def _frame(reader: RunReader) -> html.Div:
             html.Header(
                 [
                     html.Strong(
-                        f"twin control room: {summary.name}", style={"marginRight": "2rem"}
+                        f"twin control room: {run_name(reader)}", style={"marginRight": "2rem"}
                     ),
                     html.Nav(menu, style={"display": "inline"}),
                 ],

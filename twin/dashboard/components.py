@@ -17,6 +17,7 @@ __all__ = [
     "key_figure",
     "position_of",
     "reader_note",
+    "run_name",
     "records",
     "stamp",
 ]
@@ -104,11 +105,21 @@ def key_figure(label: str, value: str, detail: str = "", tone: str = "normal") -
     )
 
 
+def run_name(reader: RunReader) -> str:
+    """The run's name as an operator knows it: the stored name, or the folder's when that is
+    the generic ``run`` (``runs/leak-p257/run`` reads as ``leak-p257``)."""
+    name = reader.summary().name or reader.run_dir.name
+    if name.lower() == "run":
+        parent = reader.run_dir.resolve().parent.name
+        return parent or name
+    return name
+
+
 def reader_note(reader: RunReader) -> str:
     """A one-line description of the run shown under the title."""
     s = reader.summary()
     mode = "live" if reader.live else "finished run"
     return (
-        f"run {s.name} on {s.network or 'an unnamed network'}, "
+        f"Run '{run_name(reader)}' on {s.network or 'an unnamed network'}, "
         f"{stamp(s, s.first_s)} to {stamp(s, s.last_s)} ({mode})"
     )

@@ -15,6 +15,7 @@ __all__ = [
     "EVENT_COLUMNS",
     "event_rows",
     "operator_states",
+    "operator_times",
     "search_area",
     "shown_events",
 ]
@@ -31,6 +32,7 @@ EVENT_COLUMNS = (
     ("lost_m3", "Lost so far [m³]"),
     ("cost", "Cost so far"),
     ("state", "State"),
+    ("acted_at", "Operator action at"),
     ("twin_state", "Twin's state"),
     ("pipe", "Most likely pipe"),
     ("search_area_km", "Search area [km]"),
@@ -78,6 +80,28 @@ def operator_states(actions: pd.DataFrame) -> dict[str, str]:
     }
 
 
+def operator_times(actions: pd.DataFrame, origin: pd.Timestamp) -> dict[str, str]:
+    """When each event's latest operator action happened on the run's clock, by event id.
+
+    The store keeps the wall-clock time of an action and the run time shown on screen when
+    it was taken (``run_time``, s since the origin); a replayed run's events carry run
+    times, so the table shows the action's run time beside them ("" where none was stored).
+
+    Parameters
+    ----------
+    actions : pandas.DataFrame
+        ``operator_actions`` rows, columns ``event_id``, ``time``, ``run_time``.
+    origin : pandas.Timestamp
+        The run's time 0.
+    """
+    if actions.empty:
+        return {}
+    latest = actions.sort_values("time", kind="stable").groupby("event_id").tail(1)
+    return {
+        e: _stamp(origin, t) for e, t in zip(latest["event_id"], latest["run_time"], strict=True)
+    }
+
+
 def search_area(candidates: pd.DataFrame, event_id: str) -> pd.DataFrame:
     """The latest ranking of one event: ``element_id, probability, in_search_area`` by rank."""
     if candidates.empty:
@@ -93,6 +117,7 @@ def event_rows(
     now_s: int,
     view: NetworkView | None,
     price_per_m3: float,
+    acted_at: dict[str, str] | None = None,
 ) -> list[dict]:
     """One table row per shown event, as of run time ``now_s``.
 
@@ -111,6 +136,8 @@ def event_rows(
         The network, to measure search areas (None: no lengths).
     price_per_m3 : float
         Cost of a lost m³.
+    acted_at : dict of str to str, optional
+        Run time of each event's latest operator action (:func:`operator_times`).
 
     Returns
     -------
@@ -140,6 +167,7 @@ def event_rows(
                 "lost_m3": round(lost, 1),
                 "cost": round(lost * price_per_m3, 2),
                 "state": states.get(event.event_id, str(event.state)),
+                "acted_at": (acted_at or {}).get(event.event_id, ""),
                 "twin_state": str(event.state),
                 "pipe": str(ranked["element_id"].iloc[0]) if len(ranked) else "",
                 "search_area_km": (

@@ -17,6 +17,8 @@ __all__ = [
     "FEEDS_TABLE",
     "LIVE_INTERVAL",
     "MAP_COLOUR",
+    "MAP_DRAWN",
+    "MAP_EVENT",
     "MNF_FIGURE",
     "NETWORK_MAP",
     "NRW_FIGURE",
@@ -30,6 +32,7 @@ __all__ = [
     "REPAIRED_BUTTON",
     "REPLAY_POSITION",
     "REPLAY_SLIDER",
+    "REPLAY_STAMP",
     "SEARCH_AREA_TRACE",
     "SELECTED_EVENT",
     "URL",
@@ -48,6 +51,7 @@ LIVE_INTERVAL = "live-interval"
 
 # overview
 REPLAY_SLIDER = "replay-slider"
+REPLAY_STAMP = "replay-stamp"  # the replay position as a timestamp
 OVERVIEW_KPIS = "overview-kpis"
 OPEN_EVENTS = "open-events"
 FEED_HEALTH = "feed-health"
@@ -55,6 +59,8 @@ FEED_HEALTH = "feed-health"
 # network map (map page and leaks page)
 NETWORK_MAP = "network-map"
 MAP_COLOUR = "map-colour"
+MAP_DRAWN = "map-drawn"  # dcc.Store: the map holds a whole figure (patches can apply)
+MAP_EVENT = "map-event"  # dcc.Store: the event whose overlay the map shows
 ELEMENT_SERIES = "element-series"
 SEARCH_AREA_TRACE = "search-area"
 """Name of the map trace outlining the selected event's search area (not a component id)."""

@@ -1,35 +1,56 @@
 """The network map: pipes as lines, one WebGL trace per colour class, sensors and leak heat.
 
 A browser draws one trace with 15,000 segments far faster than 15,000 traces, so all pipes
-of one colour class go into a single ``Scattergl`` line broken by ``None`` separators; the
-colour of a continuous value is binned into a few classes. Each vertex carries its link id
+of one colour class go into a single ``scattergl`` line broken by gaps; the colour of a
+continuous value is binned into a few classes. Each vertex carries its link id
 (``customdata``: ``"link:<id>"``, and ``"node:<id>"`` on node and sensor markers, since a
 node and a link may share an id), so a click names the element.
+
+The figure is a plain dict, not a ``plotly.graph_objects.Figure``: validating 15,000 pipes'
+worth of arrays took most of a callback's time, and Dash sends a dict as it is. Coordinates
+go out as plotly.js typed arrays (``{"dtype": "f4", "bdata": ...}``: float32, base64), a
+third of the size of their JSON text. The last :data:`EVENT_TRACES` traces are always the
+selected event's overlay (empty without one), so selecting another event can replace just
+them in the browser (:func:`event_overlay`, a Dash ``Patch``).
 """
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from twin.dashboard.ids import SEARCH_AREA_TRACE
 from twin.dashboard.network_view import NetworkView
 
 __all__ = [
+    "EVENT_TRACES",
+    "Figure",
     "NO_VALUE",
     "PipeColouring",
     "SENSOR_STYLE",
     "colour_bins",
+    "event_overlay",
+    "event_zoom",
+    "map_title",
     "network_map_figure",
     "segments",
+    "typed_array",
 ]
+
+Figure = dict[str, Any]
+"""A plotly figure as the browser receives it: ``{"data": [trace, ...], "layout": {...}}``."""
 
 NO_VALUE = "no value"
 """Name of the trace of pipes without a value in the chosen colouring."""
+
+EVENT_TRACES = 3
+"""The map's last traces: search-area outline, its legend entry, candidate heat."""
 
 SENSOR_STYLE = {
     "pressure": ("pressure loggers", "triangle-up", "#000000", 9),
@@ -41,6 +62,20 @@ SENSOR_STYLE = {
 
 _PIPE_GREY = "#9aa5b1"
 _CATEGORY_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
+_AREA_STYLE = {"color": "rgba(214,39,40,0.6)", "width": 12.0}
+# horizontal, under the legend at the bottom right: an upright bar ran into the legend
+_COLOURBAR = {
+    "title": {"text": "probability", "side": "top"},
+    "orientation": "h",
+    "x": 1.02,
+    "xanchor": "left",
+    "y": 0,
+    "yanchor": "bottom",
+    "len": 0.2,
+    "thickness": 10,
+}
+_MIN_PAD = 150.0  # model units (m): the least room left around a search area
+_PAD_SHARE = 0.2  # of the search area's extent, on each side
 
 
 @dataclass(frozen=True)
@@ -66,25 +101,56 @@ class PipeColouring:
     bins: int = 6
 
 
-def segments(view: NetworkView, link_ids: list[str] | pd.Index) -> dict[str, np.ndarray]:
-    """``x``, ``y`` and ``customdata`` of links as one line broken by gaps: each link gives
-    its two ends and a NaN break (3 points per link); ``customdata`` is ``"link:<id>"`` ("" at
-    the breaks).
+def typed_array(values: np.ndarray) -> dict[str, str]:
+    """Numbers as a plotly.js typed array: float32, base64 (NaN is a gap in a line)."""
+    data = np.ascontiguousarray(values, dtype="<f4")
+    return {"dtype": "f4", "bdata": base64.b64encode(data.tobytes()).decode("ascii")}
 
-    Inlined for performance: numeric and fixed-width string arrays, not lists with None,
-    because plotly deep-copies every trace it adds (element by element for object arrays:
-    2 s for the 15,000 pipes of BWSN_Network_2, against milliseconds for these).
-    """
-    links = view.links.loc[list(link_ids)]
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Each link as three vertices (start, end, NaN gap), in ``view.links`` order."""
+
+    x: np.ndarray  # (links, 3) float32
+    y: np.ndarray
+    ids: np.ndarray  # (links, 3) str: "link:<id>" twice, then ""
+
+
+@cache
+def _geometry(view: NetworkView) -> _Geometry:
+    # static per network: built once, then every colouring only picks rows
+    links = view.links
     n = len(links)
-    x = np.full(3 * n, np.nan)
-    y = np.full(3 * n, np.nan)
-    x[0::3], x[1::3] = links["x0"].to_numpy(), links["x1"].to_numpy()
-    y[0::3], y[1::3] = links["y0"].to_numpy(), links["y1"].to_numpy()
+    x = np.full((n, 3), np.nan, dtype=np.float32)
+    y = np.full((n, 3), np.nan, dtype=np.float32)
+    x[:, 0], x[:, 1] = links["x0"].to_numpy(), links["x1"].to_numpy()
+    y[:, 0], y[:, 1] = links["y0"].to_numpy(), links["y1"].to_numpy()
     names = ("link:" + links.index.astype(str)).to_numpy(dtype=str)
-    ids = np.full(3 * n, "", dtype=names.dtype if n else "<U1")
-    ids[0::3] = ids[1::3] = names
-    return {"x": x, "y": y, "customdata": ids}
+    ids = np.full((n, 3), "", dtype=names.dtype if n else "<U1")
+    ids[:, 0] = ids[:, 1] = names
+    return _Geometry(x, y, ids)
+
+
+def segments(view: NetworkView, link_ids: list[str] | pd.Index) -> dict[str, np.ndarray]:
+    """``x``, ``y`` (float32) and ``customdata`` of links as one line broken by gaps: each
+    link gives its two ends and a NaN break (3 points per link); ``customdata`` is
+    ``"link:<id>"`` ("" at the breaks).
+
+    Raises
+    ------
+    KeyError
+        A link id not in the network.
+    """
+    where = view.links.index.get_indexer(pd.Index(link_ids))
+    if (where < 0).any():
+        unknown = pd.Index(link_ids)[where < 0]
+        raise KeyError(f"links {list(unknown[:5])} are not in network {view.name}")
+    geometry = _geometry(view)
+    return {
+        "x": geometry.x[where].ravel(),
+        "y": geometry.y[where].ravel(),
+        "customdata": geometry.ids[where].ravel(),
+    }
 
 
 def colour_bins(values: pd.Series, bins: int, diverging: bool) -> list[tuple[float, float]]:
@@ -119,7 +185,7 @@ def network_map_figure(
     zoom: tuple[float, float, float, float] | None = None,
     title: str = "",
     height: int | None = None,
-) -> go.Figure:
+) -> Figure:
     """The network drawn from its coordinates.
 
     Parameters
@@ -133,51 +199,70 @@ def network_map_figure(
         :data:`SENSOR_STYLE`); flow meters sit at their link's middle.
     candidates : pandas.DataFrame, optional
         One event's ranking: ``element_id`` (pipe), ``probability`` (0-1) and
-        ``in_search_area``. Drawn as a heat (marker size and colour at pipe middles) and
-        the search area outlined as the trace named :data:`twin.dashboard.ids.SEARCH_AREA_TRACE`.
+        ``in_search_area`` (:func:`event_overlay`).
     zoom : tuple, optional
-        ``(x0, x1, y0, y1)`` to show (default the whole network).
+        ``(x0, x1, y0, y1)`` to show, model units (default the whole network).
     title : str
+        Written top left, clear of plotly's tool bar at the top right.
     height : int, optional
         Pixels; None fills the graph component's own height.
 
     Returns
     -------
-    plotly.graph_objects.Figure
-        Traces: pipes (one per colour class, plus :data:`NO_VALUE`), pumps and valves,
-        nodes (clickable, faint), sensors by kind, ``candidate probability`` and
-        ``search-area`` when candidates are given.
+    dict
+        ``data``: pipes (one trace per colour class, plus :data:`NO_VALUE`), pumps and
+        valves, nodes (clickable, faint), sensors by kind, then the :data:`EVENT_TRACES`
+        traces of :func:`event_overlay`; ``layout``.
     """
     traces = [*_pipe_traces(view, colouring), _node_trace(view)]
     if sensors is not None and not sensors.empty:
         traces += _sensor_traces(view, sensors)
-    if candidates is not None and not candidates.empty:
-        traces += _candidate_traces(view, candidates)
-    figure = go.Figure(data=traces)
+    traces += event_overlay(view, candidates)
     x0, x1, y0, y1 = zoom if zoom is not None else view.bounds(margin=0.02)
-    figure.update_layout(
-        # no named template: plotly deep-copies it on every figure (0.1 s here), and a map
-        # needs only a white background
-        template=None,
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        title={"text": title, "font": {"size": 14}} if title else None,
-        height=height,
-        margin={"l": 10, "r": 10, "t": 50 if title else 10, "b": 10},
-        xaxis={"visible": False, "range": [x0, x1]},
-        yaxis={"visible": False, "range": [y0, y1], "scaleanchor": "x", "scaleratio": 1},
-        legend={"itemsizing": "constant", "title": {"text": colouring.label if colouring else ""}},
-        hovermode="closest",
-        uirevision=view.name,
-        clickmode="event",
-    )
-    return figure
+    layout = {
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "height": height,
+        # the top margin keeps the title and the legend clear of plotly's tool bar
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+        "xaxis": {"visible": False, "range": [float(x0), float(x1)]},
+        "yaxis": {
+            "visible": False,
+            "range": [float(y0), float(y1)],
+            "scaleanchor": "x",
+            "scaleratio": 1,
+        },
+        "legend": {
+            "itemsizing": "constant",
+            "title": {"text": colouring.label if colouring else ""},
+            "y": 1,
+            "yanchor": "top",
+        },
+        "hovermode": "closest",
+        "uirevision": view.name,
+        "clickmode": "event",
+    }
+    layout["title"] = map_title(title)
+    return {"data": traces, "layout": layout}
 
 
-def _pipe_traces(view: NetworkView, colouring: PipeColouring | None) -> list[go.Scattergl]:
+def map_title(text: str) -> dict:
+    """The map's title, top left in the top margin (the tool bar is at the top right)."""
+    return {
+        "text": text,
+        "font": {"size": 14},
+        "x": 0.01,
+        "xanchor": "left",
+        "y": 0.99,
+        "yanchor": "top",
+        "yref": "container",
+    }
+
+
+def _pipe_traces(view: NetworkView, colouring: PipeColouring | None) -> list[dict]:
     """One line trace per colour class of the pipes, then pumps and valves."""
     pipes = view.links.index[view.links["kind"] == "pipe"]
-    traces: list[go.Scattergl] = []
+    traces: list[dict] = []
     grey = pipes
     if colouring is not None:
         values = colouring.values.reindex(pipes)
@@ -198,7 +283,7 @@ def _pipe_traces(view: NetworkView, colouring: PipeColouring | None) -> list[go.
     return traces
 
 
-def _binned(view: NetworkView, values: pd.Series, colouring: PipeColouring) -> list[go.Scattergl]:
+def _binned(view: NetworkView, values: pd.Series, colouring: PipeColouring) -> list[dict]:
     edges = colour_bins(values, colouring.bins, colouring.diverging)
     scale = "RdBu" if colouring.diverging else "Viridis"
     colours = sample_colorscale(scale, list(np.linspace(0, 1, max(len(edges), 2))))
@@ -212,32 +297,48 @@ def _binned(view: NetworkView, values: pd.Series, colouring: PipeColouring) -> l
     return traces
 
 
-def _line(view: NetworkView, link_ids, name: str, colour: str, width: float) -> go.Scattergl:
-    return go.Scattergl(
-        mode="lines",
-        name=name,
-        line={"color": colour, "width": width},
-        hovertemplate="%{customdata}<extra>" + name + "</extra>",
-        connectgaps=False,
-        **segments(view, link_ids),
-    )
+def _line(view: NetworkView, link_ids, name: str, colour: str, width: float) -> dict:
+    drawn = segments(view, link_ids)
+    return {
+        "type": "scattergl",
+        "mode": "lines",
+        "name": name,
+        "line": {"color": colour, "width": width},
+        "hovertemplate": "%{customdata}<extra>" + name + "</extra>",
+        "connectgaps": False,
+        "x": typed_array(drawn["x"]),
+        "y": typed_array(drawn["y"]),
+        "customdata": drawn["customdata"].tolist(),
+    }
 
 
-def _node_trace(view: NetworkView) -> go.Scattergl:
+def _markers(name: str, x: np.ndarray, y: np.ndarray, ids: list[str], marker: dict) -> dict:
+    return {
+        "type": "scattergl",
+        "mode": "markers",
+        "name": name,
+        "x": typed_array(x),
+        "y": typed_array(y),
+        "customdata": ids,
+        "marker": marker,
+        "hovertemplate": "%{customdata}<extra>" + name + "</extra>",
+    }
+
+
+def _node_trace(view: NetworkView) -> dict:
     nodes = view.nodes
-    return go.Scattergl(
-        mode="markers",
-        name="nodes",
-        x=nodes["x"].to_numpy(),
-        y=nodes["y"].to_numpy(),
-        customdata=("node:" + nodes.index.astype(str)).to_numpy(dtype=str),
-        marker={"size": 4, "color": "#52606d", "opacity": 0.35},
-        hovertemplate="%{customdata}<extra>node</extra>",
-        showlegend=False,
+    trace = _markers(
+        "nodes",
+        nodes["x"].to_numpy(),
+        nodes["y"].to_numpy(),
+        ("node:" + nodes.index.astype(str)).tolist(),
+        {"size": 4, "color": "#52606d", "opacity": 0.35},
     )
+    trace["showlegend"] = False
+    return trace
 
 
-def _sensor_traces(view: NetworkView, sensors: pd.DataFrame) -> list[go.Scattergl]:
+def _sensor_traces(view: NetworkView, sensors: pd.DataFrame) -> list[dict]:
     traces = []
     for kind, (name, symbol, colour, size) in SENSOR_STYLE.items():
         ids = sensors.loc[sensors["kind"] == kind, "sensor_id"].astype(str)
@@ -252,49 +353,106 @@ def _sensor_traces(view: NetworkView, sensors: pd.DataFrame) -> list[go.Scatterg
             where = view.nodes.reindex(ids)[["x", "y"]].dropna()
         if where.empty:
             continue
+        marker = {"symbol": symbol, "color": colour, "size": size, "line": {"width": 0}}
         traces.append(
-            go.Scattergl(
-                mode="markers",
-                name=name,
-                x=where["x"].to_numpy(),
-                y=where["y"].to_numpy(),
-                customdata=(prefix + where.index.astype(str)).to_numpy(dtype=str),
-                marker={"symbol": symbol, "color": colour, "size": size, "line": {"width": 0}},
-                hovertemplate="%{customdata}<extra>" + name + "</extra>",
+            _markers(
+                name,
+                where["x"].to_numpy(),
+                where["y"].to_numpy(),
+                (prefix + where.index.astype(str)).tolist(),
+                marker,
             )
         )
     return traces
 
 
-def _candidate_traces(view: NetworkView, candidates: pd.DataFrame) -> list[go.Scattergl]:
-    ranked = candidates[candidates["element_id"].isin(view.links.index)]
+def _placeholder(uid: str) -> dict:
+    return {"type": "scattergl", "mode": "lines", "x": [], "y": [], "showlegend": False, "uid": uid}
+
+
+def _ranked(view: NetworkView, candidates: pd.DataFrame | None) -> pd.DataFrame:
+    """Candidates on links of the network (the only ones the map can place)."""
+    if candidates is None or candidates.empty:
+        return pd.DataFrame(columns=["element_id", "probability", "in_search_area"])
+    return candidates[candidates["element_id"].isin(view.links.index)]
+
+
+def _in_area(ranked: pd.DataFrame) -> pd.Series:
+    return ranked["in_search_area"].astype("boolean").fillna(False).astype(bool)
+
+
+def event_overlay(view: NetworkView, candidates: pd.DataFrame | None) -> list[dict]:
+    """The :data:`EVENT_TRACES` traces of one event's ranking (empty placeholders without).
+
+    Parameters
+    ----------
+    view : NetworkView
+    candidates : pandas.DataFrame or None
+        ``element_id`` (pipe), ``probability`` (0-1), ``in_search_area``.
+
+    Returns
+    -------
+    list of dict
+        The search-area outline (trace ``name`` :data:`twin.dashboard.ids.SEARCH_AREA_TRACE`,
+        which the browser tests look for; kept out of the legend), its legend entry in words
+        (``"search area (83 %)"``: the probability the leak is in it) and the candidate heat
+        (marker size and colour at pipe middles).
+    """
+    ranked = _ranked(view, candidates)
+    outline, label, heat = (_placeholder(f"event-{k}") for k in ("area", "label", "heat"))
     if ranked.empty:
-        return []
-    where = view.links.loc[ranked["element_id"], ["xm", "ym"]]
+        return [outline, label, heat]
     probability = ranked["probability"].astype(float).to_numpy()
-    top = probability.max() if np.isfinite(probability).any() and probability.max() > 0 else 1.0
-    heat = go.Scattergl(
-        mode="markers",
-        name="candidate probability",
-        x=where["xm"].to_numpy(),
-        y=where["ym"].to_numpy(),
-        customdata=("link:" + ranked["element_id"].astype(str)).to_numpy(dtype=str),
-        text=[f"{p:.1%}" for p in probability],
-        marker={
-            "size": 8 + 22 * probability / top,
-            "color": probability,
+    area = ranked[_in_area(ranked)]
+    if len(area):
+        share = 100 * float(np.nansum(area["probability"].astype(float)))
+        hover = "%{customdata}<extra>search area</extra>"
+        outline = _line(view, list(area["element_id"]), SEARCH_AREA_TRACE, "", 0.0)
+        outline.update(line=_AREA_STYLE, hovertemplate=hover, uid="event-area")
+        outline.update(legendgroup="search-area", showlegend=False)
+        label.update(name=f"search area ({share:.0f} %)", line=_AREA_STYLE, x=[None], y=[None])
+        label.update(legendgroup="search-area", showlegend=True, hoverinfo="skip")
+    where = view.links.loc[ranked["element_id"], ["xm", "ym"]]
+    finite = probability[np.isfinite(probability)]
+    top = float(finite.max()) if len(finite) and finite.max() > 0 else 1.0
+    heat = _markers(
+        "candidate probability",
+        where["xm"].to_numpy(),
+        where["ym"].to_numpy(),
+        ("link:" + ranked["element_id"].astype(str)).tolist(),
+        {
+            "size": np.round(8 + 22 * np.nan_to_num(probability) / top, 1).tolist(),
+            "color": np.round(probability, 4).tolist(),
             "colorscale": "YlOrRd",
             "cmin": 0,
             "cmax": top,
             "opacity": 0.8,
-            "colorbar": {"title": {"text": "probability"}, "len": 0.4, "y": 0.2},
+            "colorbar": _COLOURBAR,
         },
-        hovertemplate="%{customdata}: %{text}<extra>candidate</extra>",
     )
-    traces = [heat]
-    area = ranked.loc[ranked["in_search_area"].fillna(False).astype(bool), "element_id"]
-    if len(area):
-        outline = _line(view, list(area), SEARCH_AREA_TRACE, "rgba(214,39,40,0.55)", 9.0)
-        outline.update(hovertemplate="%{customdata}<extra>search area</extra>")
-        traces.insert(0, outline)
-    return traces
+    heat.update(
+        text=[f"{p:.1%}" for p in probability],
+        hovertemplate="%{customdata}: %{text}<extra>candidate</extra>",
+        uid="event-heat",
+    )
+    return [outline, label, heat]
+
+
+def event_zoom(view: NetworkView, candidates: pd.DataFrame | None) -> tuple | None:
+    """``(x0, x1, y0, y1)`` around an event's search area and its five likeliest pipes, with
+    room on each side: 20 % of the box's extent and at least 150 model units (m), or a tenth
+    of the network's size if that is less (None without candidates on the map)."""
+    ranked = _ranked(view, candidates)
+    if ranked.empty:
+        return None
+    ranked = ranked.sort_values("probability", ascending=False, kind="stable")
+    shown = pd.Index(ranked.loc[_in_area(ranked), "element_id"]).union(
+        pd.Index(ranked["element_id"].head(5))
+    )
+    links = view.links.loc[shown]
+    xs = np.concatenate([links["x0"], links["x1"]])
+    ys = np.concatenate([links["y0"], links["y1"]])
+    full = max(float(np.ptp(view.nodes["x"])), float(np.ptp(view.nodes["y"])), 1.0)
+    extent = max(float(np.ptp(xs)), float(np.ptp(ys)))
+    pad = max(_PAD_SHARE * extent, min(_MIN_PAD, 0.1 * full))
+    return (xs.min() - pad, xs.max() + pad, ys.min() - pad, ys.max() + pad)

@@ -77,6 +77,15 @@ def nrw_figure(kpis: pd.DataFrame, origin: pd.Timestamp) -> go.Figure:
         )
     periods = nrw["period_start"].nunique()
     note = "" if periods > 1 else " (one period stored: the whole watched span)"
+    # the axis spans the stored periods: one point alone would autorange to milliseconds
+    start = (origin + pd.Timedelta(seconds=int(nrw["period_start"].min()))).floor("D")
+    end = (origin + pd.Timedelta(seconds=int(nrw["period_end"].max()))).ceil("D")
+    days = (end - start) / pd.Timedelta(days=1)
+    figure.update_xaxes(
+        range=[start, end],
+        dtick=86_400_000 * max(1, int(np.ceil(days / 14))),  # ms: whole days, 14 ticks at most
+        tickformat="%b %d",
+    )
     figure.update_layout(
         title=f"Non-revenue water per zone{note}",
         yaxis_title="NRW [% of system input]",

@@ -18,7 +18,16 @@ from twin.report.figures import balance_figure
 from twin.report.html import BALANCE_COLUMNS, column_header
 from twin.waterloss import minimum_night_flow
 
-__all__ = ["NAME", "PATH", "balance_rows", "layout", "night_flow_figure", "register"]
+__all__ = [
+    "NAME",
+    "PATH",
+    "balance_rows",
+    "ili_card",
+    "ili_value",
+    "layout",
+    "night_flow_figure",
+    "register",
+]
 
 PATH = "/balance"
 NAME = "Water balance"
@@ -32,6 +41,8 @@ def balance_rows(reader: RunReader) -> tuple[list[dict], list[tuple[str, str]]]:
     shown = []
     for row in rows:
         shown.append({k: _rounded(row.get(k)) for k in keys})
+        if "ili" in keys and ili_value(row) is None:
+            shown[-1]["ili"] = "n/a"  # negative real losses: an ILI below zero means nothing
     return shown, [(k, column_header(k, currency)) for k in keys]
 
 
@@ -57,16 +68,7 @@ def layout(reader: RunReader, context: PageContext) -> html.Div:
     """The water-balance page."""
     rows, columns = balance_rows(reader)
     raw = reader.water_balance()
-    ili = [
-        key_figure(
-            f"ILI zone {r.get('area')}",
-            f"{r['ili']:.1f}" if isinstance(r.get("ili"), int | float) else "–",
-            f"UARL {r.get('uarl_m3_per_day', float('nan')):,.1f} m³/d; real losses "
-            f"{r.get('real_losses_m3_per_day', float('nan')):,.1f} m³/d",
-            "alarm" if (r.get("ili") or 0) > 8 else "warn" if (r.get("ili") or 0) > 4 else "normal",
-        )
-        for r in raw
-    ]
+    ili = [ili_card(r) for r in raw]
     return html.Div(
         [
             html.H2("Water balance"),
@@ -88,6 +90,33 @@ def layout(reader: RunReader, context: PageContext) -> html.Div:
                 id=ids.MNF_FIGURE, figure=night_flow_figure(reader), config={"displaylogo": False}
             ),
         ]
+    )
+
+
+def ili_value(row: dict) -> float | None:
+    """A zone's ILI, None where it means nothing: real losses below zero (the meters'
+    errors outweigh the losses) or no UARL."""
+    ili = row.get("ili")
+    real = row.get("real_losses_m3_per_day", row.get("real_losses_m3"))
+    if not isinstance(ili, int | float) or math.isnan(ili):
+        return None
+    if ili < 0 or (isinstance(real, int | float) and real < 0):
+        return None
+    return float(ili)
+
+
+def ili_card(row: dict) -> html.Div:
+    """One zone's ILI as a key figure ("n/a" with the reason when real losses are negative)."""
+    ili = ili_value(row)
+    real = row.get("real_losses_m3_per_day", float("nan"))
+    detail = (
+        f"UARL {row.get('uarl_m3_per_day', float('nan')):,.1f} m³/d; real losses {real:,.1f} m³/d"
+    )
+    if ili is None and isinstance(real, int | float) and real < 0:
+        detail += ": below zero, within the meters' error, so no ILI"
+    tone = "alarm" if (ili or 0) > 8 else "warn" if (ili or 0) > 4 else "normal"
+    return key_figure(
+        f"ILI zone {row.get('area')}", "n/a" if ili is None else f"{ili:.1f}", detail, tone
     )
 
 

@@ -7,12 +7,16 @@ from typing import Any
 
 import flask
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from twin.dashboard import ids
 from twin.dashboard.components import PageContext, data_table, position_of, reader_note, stamp
-from twin.dashboard.event_table import EVENT_COLUMNS, event_rows, operator_states
+from twin.dashboard.event_table import (
+    EVENT_COLUMNS,
+    event_rows,
+    operator_states,
+    operator_times,
+)
 from twin.dashboard.figures.panels import empty_figure
 from twin.dashboard.pages.network_map import map_panel
 from twin.dashboard.reader import RunReader
@@ -44,14 +48,17 @@ _WINDOW_AFTER_S = 86_400
 def table_rows(reader: RunReader, now_s: int) -> list[dict]:
     """The event table's rows as of run time ``now_s``."""
     price, _ = reader.price()
+    actions = reader.actions()
+    origin = reader.summary().origin
     return event_rows(
         reader.events(),
         reader.candidates(),
-        operator_states(reader.actions()),
-        reader.summary().origin,
+        operator_states(actions),
+        origin,
         now_s,
         reader.network() if reader.summary().network else None,
         price,
+        operator_times(actions, origin),
     )
 
 
@@ -82,7 +89,7 @@ def layout(reader: RunReader, context: PageContext) -> html.Div:
                 style={"margin": "0.8rem 0"},
             ),
             map_panel("residual", height=560),
-            html.Div(id=ids.EVENT_RESIDUALS),
+            html.Div(event_residuals(reader, None), id=ids.EVENT_RESIDUALS),
         ]
     )
 
@@ -100,8 +107,12 @@ def event_state(reader: RunReader, event_id: str | None) -> str:
     last = mine.iloc[-1]
     who = f" by {last['user']}" if last["user"] else ""
     label = str(last["action"]).replace("_", " ")
-    when = f"{pd.Timestamp(last['time']):%Y-%m-%d %H:%M}"
-    return f"{event_id}: {label}{who} at {when} (twin: {twin_state})"
+    recorded = f"{pd.Timestamp(last['time']):%Y-%m-%d %H:%M}"
+    if pd.isna(last["run_time"]):
+        return f"{event_id}: {label}{who}, recorded {recorded} (twin: {twin_state})"
+    # the run's clock first, as the table's times are on it; the wall clock in brackets
+    at = stamp(reader.summary(), int(last["run_time"]))
+    return f"{event_id}: {label}{who} at {at} run time (recorded {recorded}; twin: {twin_state})"
 
 
 def event_residuals(reader: RunReader, event_id: str | None) -> Any:
@@ -111,28 +122,42 @@ def event_residuals(reader: RunReader, event_id: str | None) -> Any:
     events = reader.events().set_index("event_id")
     if event_id not in events.index:
         return html.P(f"Event {event_id} is not in this run.")
-    event = events.loc[event_id]
+    # kept per event and store version: going back to an event costs nothing, and plotly's
+    # figure objects take ~0.2 s to build the ~30 traces of L-Town's loggers
+    figure = reader.cached(
+        f"event-residuals:{event_id}", lambda: _residual_figure(reader, events.loc[event_id])
+    )
+    return dcc.Graph(figure=figure, config={"displaylogo": False})
+
+
+def _residual_figure(reader: RunReader, event: pd.Series) -> dict:
+    """The residual plot of one event (a row of the events table indexed by event id)."""
+    event_id = str(event.name)
     start = int(event["start_time"]) - _WINDOW_BEFORE_S
     end = int(event["raised_time"]) + _WINDOW_AFTER_S
     long = reader.residuals(start, end)
     long = long[long["unit"] == "m"]
     if long.empty:
-        figure: go.Figure = empty_figure(f"No pressure residuals stored around {event_id}.")
-    else:
-        origin = reader.summary().origin
-        wide = long.pivot_table(index="time", columns="sensor_id", values="residual")
-        wide.index = reader.summary().times(wide.index)
-        wide.columns = [f"pressure {c} [m]" for c in wide.columns]
-        marks = pd.DataFrame(
-            {
-                "event_id": [event_id],
-                "detected_at": [f"{origin + pd.Timedelta(seconds=int(event['raised_time']))}"],
-                "start_estimate": [f"{origin + pd.Timedelta(seconds=int(event['start_time']))}"],
-            }
-        )
-        figure = residual_figure(wide, marks)
-        figure.update_layout(height=520, title=f"{event_id}: pressure residuals (hourly means)")
-    return dcc.Graph(figure=figure, config={"displaylogo": False})
+        return empty_figure(f"No pressure residuals stored around {event_id}.").to_dict()
+    summary = reader.summary()
+    at = lambda seconds: f"{summary.origin + pd.Timedelta(seconds=int(seconds))}"  # noqa: E731
+    wide = long.pivot_table(index="time", columns="sensor_id", values="residual")
+    wide.index = summary.times(wide.index)
+    wide.columns = [f"pressure {c} [m]" for c in wide.columns]
+    marks = pd.DataFrame(
+        {
+            "event_id": [event_id],
+            "detected_at": [at(event["raised_time"])],
+            "start_estimate": [at(event["start_time"])],
+        }
+    )
+    figure = residual_figure(wide, marks)
+    figure.update_layout(
+        height=520,
+        title={"text": f"{event_id}: pressure residuals (hourly means)", "x": 0.01},
+        margin={"t": 70},
+    )
+    return figure.to_dict()
 
 
 def apply_action(
@@ -157,16 +182,22 @@ def _user() -> str:
 def register(app: Dash, reader: RunReader) -> None:
     """The leaks page's callbacks."""
 
-    @app.callback(
+    # in the browser: a server round trip just to copy the chosen row's id into the store
+    # made every selection wait for two (the map's callback needs the store's new value)
+    app.clientside_callback(
+        """
+        function (selected, rows) {
+            if (!selected || !selected.length || !rows || selected[0] >= rows.length) {
+                return window.dash_clientside.no_update;
+            }
+            return rows[selected[0]].event_id;
+        }
+        """,
         Output(ids.SELECTED_EVENT, "data"),
         Input(ids.EVENT_TABLE, "selected_rows"),
         State(ids.EVENT_TABLE, "data"),
         prevent_initial_call=True,
     )
-    def select_event(selected: list[int] | None, rows: list[dict] | None) -> Any:
-        if not selected or not rows or selected[0] >= len(rows):
-            return no_update
-        return rows[selected[0]]["event_id"]
 
     @app.callback(
         Output(ids.EVENT_STATE, "children"),
@@ -179,8 +210,15 @@ def register(app: Dash, reader: RunReader) -> None:
     )
     def act(_ack: int, _crew: int, _repaired: int, event_id: str | None, position: Any) -> tuple:
         now_s = position_of(reader.summary(), position)
+        if ctx.triggered_id not in _BUTTONS:  # a selection: the table's rows are unchanged
+            return event_state(reader, event_id), no_update
         return apply_action(reader, ctx.triggered_id, event_id, now_s, _user())
 
-    @app.callback(Output(ids.EVENT_RESIDUALS, "children"), Input(ids.SELECTED_EVENT, "data"))
+    # after the map: its callback passes the event on once the map shows it
+    @app.callback(
+        Output(ids.EVENT_RESIDUALS, "children"),
+        Input(ids.MAP_EVENT, "data"),
+        prevent_initial_call=True,  # the page starts with the note of event_residuals(None)
+    )
     def show_residuals(event_id: str | None) -> Any:
         return event_residuals(reader, event_id)

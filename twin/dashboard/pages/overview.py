@@ -19,7 +19,16 @@ from twin.dashboard.components import (
 from twin.dashboard.event_table import EVENT_COLUMNS, event_rows, operator_states
 from twin.dashboard.reader import RunReader
 
-__all__ = ["NAME", "PATH", "feed_health", "layout", "loss_figures", "open_events", "register"]
+__all__ = [
+    "NAME",
+    "PATH",
+    "feed_health",
+    "kpi_totals",
+    "layout",
+    "loss_figures",
+    "open_events",
+    "register",
+]
 
 PATH = "/"
 NAME = "Overview"
@@ -49,6 +58,13 @@ def layout(reader: RunReader, context: PageContext) -> html.Div:
                 value=context.position_s,
                 marks=marks,
                 updatemode="mouseup",
+                # the box beside the slider would show raw seconds: the time is written below
+                allow_direct_input=False,
+            ),
+            html.Div(
+                stamp(summary, context.position_s),
+                id=ids.REPLAY_STAMP,
+                style={"margin": "0.2rem 0 0.8rem", "fontWeight": 600},
             ),
             html.Div(
                 id=ids.OVERVIEW_KPIS, style={"display": "flex", "gap": "1rem", "flexWrap": "wrap"}
@@ -64,22 +80,24 @@ def layout(reader: RunReader, context: PageContext) -> html.Div:
 def loss_figures(reader: RunReader, now_s: int) -> list[html.Div]:
     """Headline figures: NRW and real losses of the run, and the open leaks at ``now_s``."""
     price, currency = reader.price()
-    balance = reader.water_balance()
+    totals = _balance_totals(reader.water_balance())
+    detail = ""
+    if totals is None:  # a live run writes water_balance.json at its end: the days so far
+        totals = kpi_totals(reader.kpis(), now_s)
+        detail = " (days so far)"
     cards = []
-    if balance:
-        system_input = sum(float(row.get("system_input_m3") or 0) for row in balance)
-        nrw = sum(float(row.get("nrw_m3") or 0) for row in balance)
-        real_per_day = sum(float(row.get("real_losses_m3_per_day") or 0) for row in balance)
+    if totals is not None:
+        system_input, nrw, real_per_day = totals
         share = 100 * nrw / system_input if system_input else float("nan")
         cards += [
             key_figure(
-                "Non-revenue water",
+                "Non-revenue water" + detail,
                 f"{share:.1f} %",
                 f"{nrw:,.0f} m³ of {system_input:,.0f} m³",
                 "alarm" if share > 20 else "warn" if share > 10 else "normal",
             ),
             key_figure(
-                "Real losses",
+                "Real losses" + detail,
                 f"{real_per_day:,.0f} m³/day",
                 f"{real_per_day * price:,.0f} {currency}/day at {price:.2f} {currency}/m³",
             ),
@@ -99,6 +117,50 @@ def loss_figures(reader: RunReader, now_s: int) -> list[html.Div]:
         ),
     ]
     return cards
+
+
+def _balance_totals(balance: list[dict]) -> tuple[float, float, float] | None:
+    """System input (m³), NRW (m³) and real losses (m³/day) of water_balance.json's rows."""
+    if not balance:
+        return None
+    system_input = sum(float(row.get("system_input_m3") or 0) for row in balance)
+    nrw = sum(float(row.get("nrw_m3") or 0) for row in balance)
+    real_per_day = sum(float(row.get("real_losses_m3_per_day") or 0) for row in balance)
+    return system_input, nrw, real_per_day
+
+
+def kpi_totals(kpis: pd.DataFrame, now_s: int) -> tuple[float, float, float] | None:
+    """System input (m³), NRW (m³) and real losses (m³/day) of the periods ended by ``now_s``.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        Gold KPI rows (``kpi, area, period_start, period_end, value, unit``, times in s
+        since the origin): ``system_input`` (m³), ``nrw`` (% of system input) and
+        ``real_losses`` (m³) per zone and period.
+    now_s : int
+        Run time, s.
+
+    Returns
+    -------
+    tuple of float or None
+        None when no period has ended yet.
+    """
+    if kpis.empty:
+        return None
+    done = kpis[kpis["period_end"] <= now_s]
+    wide = done.pivot_table(
+        index=["area", "period_start", "period_end"], columns="kpi", values="value"
+    )
+    if wide.empty or "system_input" not in wide:
+        return None
+    system_input = wide["system_input"]
+    nrw = float((wide["nrw"] * system_input / 100).sum()) if "nrw" in wide else 0.0
+    periods = wide.index.to_frame(index=False)
+    days = (periods["period_end"] - periods["period_start"]).groupby(periods["area"]).sum() / 86_400
+    real = wide["real_losses"].groupby(level="area").sum() if "real_losses" in wide else days * 0
+    real_per_day = float((real / days).sum())
+    return float(system_input.sum()), nrw, real_per_day
 
 
 def open_events(reader: RunReader, now_s: int) -> Any:
@@ -157,6 +219,7 @@ def register(app: Dash, reader: RunReader) -> None:
 
     @app.callback(
         Output(ids.REPLAY_POSITION, "data"),
+        Output(ids.REPLAY_STAMP, "children"),
         Output(ids.OVERVIEW_KPIS, "children"),
         Output(ids.OPEN_EVENTS, "children"),
         Output(ids.FEED_HEALTH, "children"),
@@ -166,6 +229,7 @@ def register(app: Dash, reader: RunReader) -> None:
         now_s = position_of(reader.summary(), value)
         return (
             now_s,
+            stamp(reader.summary(), now_s),
             loss_figures(reader, now_s),
             open_events(reader, now_s),
             feed_health(reader, now_s),

@@ -19,7 +19,7 @@ from dash import Dash, Input, Output, State, dcc, html
 
 from twin.dashboard import ids
 from twin.dashboard.components import PageContext, data_table, reader_note, records
-from twin.dashboard.figures.network_map import network_map_figure
+from twin.dashboard.figures.network_map import Figure, network_map_figure
 from twin.dashboard.figures.panels import empty_figure
 from twin.dashboard.reader import RunReader
 from twin.network.sensors import SENSOR_TYPES, SensorLayoutError, read_sensor_layout
@@ -118,7 +118,7 @@ def layout_scores(reader: RunReader) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _layout_map(reader: RunReader, choice: str | None, title: str) -> go.Figure:
+def _layout_map(reader: RunReader, choice: str | None, title: str) -> Figure | go.Figure:
     if not choice:
         return empty_figure("Choose a layout to compare.", height=500)
     try:
@@ -258,7 +258,7 @@ def register(app: Dash, reader: RunReader) -> None:
     """The what-if page's callbacks; the placement runs as a background callback."""
 
     @app.callback(Output(ids.WHATIF_MAP_B, "figure"), Input(ids.WHATIF_LAYOUT, "value"))
-    def show_layout(choice: str | None) -> go.Figure:
+    def show_layout(choice: str | None) -> Figure | go.Figure:
         return _layout_map(reader, choice, str(choice or ""))
 
     network = reader.summary().network
