@@ -194,9 +194,12 @@ def _zone_balance(
     inflow = pd.Series(trace.consumption[:, k] * M3S_TO_M3H, index=index)
     # a day cut to one step has no sampling step, so no night flow
     mnf = minimum_night_flow(inflow) if len(inflow) > 1 else pd.Series(dtype=float)
-    # a step EPANET could not balance may carry any pressure at all: leave those out
-    solved = used & trace.converged.astype(bool)
-    pressure = np.nanmean(trace.zone_pressure[solved, k]) if solved.any() else np.nan
+    # a step EPANET could not balance may carry any pressure at all, and a zone cut off from
+    # supply (a tank run dry) shows huge negative ones: the average operating pressure of
+    # UARL is over the steps the zone was really supplied
+    zone_pressure = trace.zone_pressure[:, k]
+    supplied = used & trace.converged.astype(bool) & (zone_pressure >= 0.0)
+    pressure = np.nanmean(zone_pressure[supplied]) if supplied.any() else np.nan
     return water_balance(
         area=area.name,
         start=start,
