@@ -37,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the browser harness lives beside the tests
 
 from tests.browser_support import (  # noqa: E402
+    PAGES,
     browser_missing,
     build_sample_run,
     chromium,
@@ -47,15 +48,6 @@ from tests.browser_support import (  # noqa: E402
     wait_until_settled,
 )
 
-PAGES = {
-    "overview": ("/", "#open-events > *"),
-    "map": ("/map", "#network-map .main-svg"),
-    "leaks": ("/leaks", "#event-table"),
-    "balance": ("/balance", "#balance-table"),
-    "sensors": ("/sensors", "#feeds-table"),
-    "whatif": ("/whatif", "#whatif-map-a .main-svg"),
-}
-"""Page name: (path, a CSS selector that is there once the page has rendered)."""
 PAGE_TARGET_MS = 2000.0
 CALLBACK_TARGET_MS = 300.0
 BWSN = "BWSN_Network_2"

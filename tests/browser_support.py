@@ -20,6 +20,7 @@ __all__ = [
     "CHROMEDRIVER",
     "CHROMIUM",
     "CHROMIUM_FLAGS",
+    "PAGES",
     "browser_missing",
     "build_sample_run",
     "chromium",
@@ -69,6 +70,17 @@ for (const graph of document.querySelectorAll('.dash-graph')) {
 }
 return true;
 """
+
+
+PAGES = {
+    "overview": ("/", "#open-events > *"),
+    "map": ("/map", "#network-map .main-svg"),
+    "leaks": ("/leaks", "#event-table"),
+    "balance": ("/balance", "#balance-table"),
+    "sensors": ("/sensors", "#feeds-table"),
+    "whatif": ("/whatif", "#whatif-map-a .main-svg"),
+}
+"""Page name: (path, a CSS selector that is there once the page has rendered)."""
 
 
 def browser_missing() -> str | None:

@@ -18,6 +18,7 @@ import pytest
 from dash import Dash, Input, Output, dcc, html
 
 from tests.browser_support import (
+    PAGES,
     browser_missing,
     build_sample_run,
     chromium,
@@ -108,14 +109,6 @@ def test_harness_catches_a_failing_callback_in_the_console(driver):
 
 # --- the real dashboard on a real run ---------------------------------------------------------
 
-PAGES = {
-    "overview": ("/", "#open-events > *"),
-    "map": ("/map", "#network-map .main-svg"),
-    "leaks": ("/leaks", "#event-table"),
-    "balance": ("/balance", "#balance-table"),
-    "sensors": ("/sensors", "#feeds-table"),
-    "whatif": ("/whatif", "#whatif-map-a"),
-}
 """Page name: (path, a CSS selector that is there once the page has rendered)."""
 
 
