@@ -6,10 +6,10 @@ import sys
 import pandas as pd
 import pytest
 
-from twin.cli.simulate import parse_leak
 from twin.hydraulics import HydraulicEngine
 from twin.hydraulics.record import default_layout, record_run
 from twin.network.sensors import SensorLayoutError, read_sensor_layout
+from twin.scenario.leak_spec import parse_leak
 
 
 def twin(*args: str) -> subprocess.CompletedProcess:

@@ -1,4 +1,3 @@
-
 """Leak events: the lifecycle, the refused transitions, the believed leak flow, the table."""
 
 import numpy as np

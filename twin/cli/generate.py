@@ -15,8 +15,8 @@ from typing import Annotated
 import typer
 
 from twin.cli.app import app, console, step_progress
-from twin.cli.simulate import LEAK_FORMAT
 from twin.scenario.generate import generate_scenario
+from twin.scenario.leak_spec import LEAK_FORMAT
 
 __all__ = ["generate", "generate_scenario"]
 

@@ -33,6 +33,7 @@ __all__ = [
     "inflow_frame",
     "residual_frame",
     "write_atomic",
+    "write_table",
 ]
 
 
@@ -49,6 +50,20 @@ def write_atomic(path: Path, text: str) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_table(frame, path: Path) -> None:
+    """Write ``frame`` as CSV or Parquet (by extension), atomically: no half-written file."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ValueError(f"--out {path}: the file must end in .csv or .parquet")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    if suffix == ".csv":
+        frame.to_csv(partial, date_format="%Y-%m-%d %H:%M:%S", float_format="%.6g")
+    else:
+        frame.to_parquet(partial)
+    os.replace(partial, path)
 
 
 def _stamp(origin: pd.Timestamp, seconds: Any) -> str:

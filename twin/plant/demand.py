@@ -3,9 +3,9 @@
 Consumption at a junction is its base demand times a daily shape (by consumer type, or the
 model's own EPANET patterns), times factors the utility cannot know in advance: a seasonal
 swing (summer peak), a town-wide daily level that wanders from day to day (weather, events;
-an AR(1) on the log of the day's multiplier, moving smoothly from one noon to the next) and a per-junction, per-step noise. Every
-factor has mean 1, so the long-run mean of a junction is its base demand times the mean
-shape (1 over a week).
+an AR(1) on the log of the day's multiplier, moving smoothly from one noon to the next) and
+a per-junction, per-step noise. Every factor has mean 1, so the long-run mean of a junction
+is its base demand times the mean shape (1 over a week).
 
 Randomness is counter-based (Philox keyed by the seed, the counter set from the step index),
 so the demand at a step does not depend on how the run is cut into blocks: a year asked for

@@ -392,10 +392,10 @@ def generate_scenario(
     dict of str to list of Path
         ``"sensors"`` and ``"truth"``: the files written.
     """
-    from twin.cli.simulate import parse_leak
     from twin.network import load, resolve_network
     from twin.network.sensors import layout_for
     from twin.plant import all_faults_on
+    from twin.scenario.leak_spec import parse_leak
 
     step_s = 300
     duration_s = round(days * 86400 / step_s) * step_s
@@ -439,7 +439,7 @@ def _write_sensors(out: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
 
 def _write_truth(folder: Path, tables: dict[str, pd.DataFrame], card: dict) -> list[Path]:
     """Write the truth tables (plain CSV) and the scenario card, each atomically."""
-    from twin.cli.simulate import write_table
+    from twin.loop.outputs import write_table
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
